@@ -159,8 +159,10 @@ $(O)/tools/%: bench/%.c $(LIBCOMMON) $(LIBFSN)
 unit_extra = $(if $(filter test_probe%,$(1)),$(PROBE_MODS:%.c=$(O)/%.o) $(PCAP_LIBS)) \
              $(if $(filter test_coll%,$(1)),$(COLL_MODS:%.c=$(O)/%.o)) \
              $(if $(filter test_agg%,$(1)),$(RRD_MODS:%.c=$(O)/%.o) $(RRD_LIBS))
-$(O)/tests/unit/%: $(O)/tests/unit/%.o $(LIBCOMMON) $(LIBFSN) \
-        $$(filter %.o,$$(call unit_extra,$$*))
+# (The object filter lives in a variable: a '%' written in a pattern rule's prerequisites is
+# replaced by the stem before the secondary expansion.)
+unit_objs  = $(filter %.o,$(call unit_extra,$(1)))
+$(O)/tests/unit/%: $(O)/tests/unit/%.o $(LIBCOMMON) $(LIBFSN) $$(call unit_objs,$$*)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(call unit_extra,$*) $(LIBCOMMON) $(LIBFSN) -lm
 
 $(O)/tests/fuzz/%: $(O)/tests/fuzz/%.o $(O)/tests/fuzz/replay.o $(LIBCOMMON) $(LIBFSN)
