@@ -146,13 +146,18 @@ $(O)/bin:
 .SECONDEXPANSION:
 $(ALL_PROGS): $$(patsubst %.c,$(O)/%.o,$$(filter %.c,$$^))
 
-$(O)/tools/%: tests/gen/%.c $(LIBCOMMON) $(LIBFSN)
+# Tools named agg* (tests/gen/agg*.c, bench/agg*.c) drive the aggregator: they also link rrd/.
+tool_objs  = $(if $(filter agg%,$(1)),$(RRD_MODS:%.c=$(O)/%.o))
+tool_libs  = $(if $(filter agg%,$(1)),$(RRD_LIBS))
+$(O)/tools/%: tests/gen/%.c $(LIBCOMMON) $(LIBFSN) $$(call tool_objs,$$*)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBCOMMON) $(LIBFSN) -lm
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(call tool_objs,$*) $(LIBCOMMON) $(LIBFSN) \
+	    $(call tool_libs,$*) -lm
 
-$(O)/tools/%: bench/%.c $(LIBCOMMON) $(LIBFSN)
+$(O)/tools/%: bench/%.c $(LIBCOMMON) $(LIBFSN) $$(call tool_objs,$$*)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBCOMMON) $(LIBFSN) $(PCAP_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(call tool_objs,$*) $(LIBCOMMON) $(LIBFSN) \
+	    $(PCAP_LIBS) $(call tool_libs,$*) -lm
 
 # A unit test links lib/ and common/, plus the modules of the program it names:
 # test_probe_*.c links probe/ modules, test_coll_*.c collector/, test_agg_*.c rrd/.
