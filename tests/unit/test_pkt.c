@@ -1142,6 +1142,13 @@ out:
  * Malformed: tshark -r FILE -Y '_ws.malformed || _ws.short' finds only frame
  * 286 of ndpi_kakaotalk_sll.pcap, malformed in HTTP, above the layers the
  * key comes from; so none of these frames is malformed for the parser.
+ * The last two files are malformed on purpose. In ndpi_badpackets.pcap every
+ * IPv4 total length is larger than the bytes on the wire after the Ethernet
+ * header: tshark -r FILE -T fields -e frame.len -e ip.len | awk '$2+14 > $1'
+ * | wc -l gives 93 (of 93); tshark still counts them as IP, we count them as
+ * malformed. zeek_trunc_ip4-trunc.pcap: tshark -r FILE -T fields -e
+ * frame.cap_len gives 20, i.e. 6 bytes of the IPv4 header, and
+ * -Y _ws.short matches that frame.
  */
 static const struct {
     const char *file;
@@ -1154,6 +1161,8 @@ static const struct {
     {"ndpi_ocs_rawip.pcap", {946, 946, 0, 0, 0, 67385, 45630932, 14971, 0, 0, 0}},
     {"zeek_ipv6-fragmented-dns.pcap", {8, 8, 0, 0, 0, 4508, 259518, 0, 0, 1, 3}},
     {"zeek_ipv4_fragmented-3.pcap", {5, 5, 0, 0, 0, 7500, 1286, 24, 0, 1, 4}},
+    {"ndpi_badpackets.pcap", {93, 0, 0, 93, 0, 0, 0, 0, 0, 0, 0}},
+    {"zeek_trunc_ip4-trunc.pcap", {1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0}},
 };
 
 static void test_captures(void)
