@@ -85,8 +85,13 @@ static void on_expired(void *arg, const struct ft_entry *e, uint8_t reason)
 
     memset(&f, 0, sizeof f);
     f.key = e->key;
-    f.packets = e->packets;
-    f.octets = e->octets;
+    /*
+     * A record's counts are estimates of the traffic (lib/flow.h): the
+     * metered counts times the sampling interval. The encoder puts the
+     * metered counts on the wire and announces the interval.
+     */
+    f.packets = e->packets * p->conf.sampling;
+    f.octets = e->octets * p->conf.sampling;
     f.first_ms = e->first_ms;
     f.last_ms = e->last_ms;
     f.tcp_flags = e->tcp_flags;
