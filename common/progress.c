@@ -29,6 +29,11 @@ static void put(const char *buf, size_t len)
     }
 }
 
+bool progress_enabled(void)
+{
+    return isatty(STDERR_FILENO) == 1;
+}
+
 void progress_update(const char *fmt, ...)
 {
     char line[512];

@@ -8,8 +8,16 @@
 #ifndef FSN_COMMON_PROGRESS_H
 #define FSN_COMMON_PROGRESS_H
 
+#include <stdbool.h>
+
 /* Shortest time between two redraws. */
 #define PROGRESS_INTERVAL_MS 250
+
+/*
+ * True when stderr is a terminal, i.e. when progress_update() draws: lets a
+ * caller skip gathering the figures for a line nobody will see.
+ */
+bool progress_enabled(void);
 
 /*
  * Redraws the line if the last redraw is at least PROGRESS_INTERVAL_MS old

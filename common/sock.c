@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* recvmmsg(), sendmmsg() and struct mmsghdr are GNU extensions. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "common/sock.h"
 
 #include <errno.h>

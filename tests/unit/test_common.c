@@ -5,7 +5,9 @@
  * Expected values come from the kernel's documented behaviour (socket(7),
  * udp(7)), from /proc, or are written out by hand.
  */
-#define _GNU_SOURCE /* posix_openpt() and friends */
+#ifndef _GNU_SOURCE /* posix_openpt() and friends */
+#define _GNU_SOURCE
+#endif
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -326,7 +328,8 @@ static void test_resolve(void)
     is_int(sock_resolve("::1:2055", &ss, &sl, err, sizeof err), -1, "IPv6 without brackets");
     is_int(sock_resolve("[localhost]:80", &ss, &sl, err, sizeof err), -1, "name in brackets");
     is_int(sock_resolve("[::1::2]:80", &ss, &sl, err, sizeof err), -1, "bad IPv6 literal");
-    ok(strncmp(err, "'[::1::2]:80': ", 15) == 0, "bad literal message names the input: %.100s", err);
+    ok(strncmp(err, "'[::1::2]:80': ", 15) == 0, "bad literal message names the input: %.100s",
+       err);
 }
 
 /* rcvbuf the kernel should give for a request: socket(7) and CAP_NET_ADMIN. */
@@ -559,6 +562,7 @@ static void test_progress(void)
     path_in_tmp(path, sizeof path, "stderr.txt");
     fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     dup2(fd, STDERR_FILENO);
+    ok(!progress_enabled(), "not enabled when stderr is a file");
     progress_update("count %d", 1);
     progress_update("count %d", 2);
     progress_done();
@@ -591,6 +595,7 @@ static void test_progress(void)
         tcsetattr(slave, TCSANOW, &t);
         ioctl(slave, TIOCSWINSZ, &ws);
         dup2(slave, STDERR_FILENO);
+        ok(progress_enabled(), "enabled when stderr is a terminal");
         progress_update("count %d", 42);
         progress_done();
         progress_done(); /* a second end writes nothing */
