@@ -44,8 +44,8 @@ uint16_t sock_local_port(int fd);
  * Opens a UDP socket bound to `ss`: IPV6_V6ONLY for IPv6 (so that an
  * IPv4 and an IPv6 socket can share a port), SO_RXQ_OVFL for the drop
  * counter; no SO_REUSEADDR, so that a second instance on the same port
- * fails with "Address already in use" instead of stealing datagrams. When rcvbuf > 0, asks for that receive buffer size and,
- * when the kernel caps it (net.core.rmem_max), retries with SO_RCVBUFFORCE
+ * fails with "Address already in use" instead of stealing datagrams. When rcvbuf > 0, asks for that
+ * receive buffer size and, when the kernel caps it (net.core.rmem_max), retries with SO_RCVBUFFORCE
  * (works with CAP_NET_ADMIN). *eff_rcvbuf (if not NULL) gets the size in
  * effect, in the request's terms (getsockopt's value halved: the kernel
  * doubles a request for its bookkeeping). Returns the descriptor (blocking,

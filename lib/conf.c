@@ -94,8 +94,8 @@ static const char *suggest(const char *key, const struct fsn_conf_directive *dir
     /* Short keys tolerate one edit; longer ones a few, as typos scale with length. */
     limit = lk <= 4 ? 1 : lk <= 8 ? 2 : 3;
     for (size_t i = 0; i < n; i++) {
-        size_t ln = strlen(dirs[i].name), d;
-        if (ln > SUGGEST_MAX)
+        size_t ln, d;
+        if (!dirs[i].name || (ln = strlen(dirs[i].name)) > SUGGEST_MAX)
             continue;
         d = distance(key, lk, dirs[i].name, ln);
         if (d < best_d) {
