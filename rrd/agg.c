@@ -43,7 +43,7 @@ uint64_t *agg__bucket(struct agg *a, size_t e, int64_t k)
 static bool is_local(const struct agg *a, uint8_t family, const uint8_t *addr)
 {
     for (size_t i = 0; i < a->conf.nnets; i++)
-        if (agg__cidr_match(&a->conf.nets[i].cidr, family, addr))
+        if (fsn_cidr_match(&a->conf.nets[i].cidr, family, addr))
             return true;
     return false;
 }

@@ -6,7 +6,6 @@
  */
 #include "rrd/agg.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -15,72 +14,6 @@
 #include <string.h>
 
 #include "lib/error.h"
-#include "rrd/agg_int.h"
-
-/* ---- addresses (until lib/addr.c lands) ---- */
-
-int agg__cidr_parse(const char *s, struct fsn_cidr *out)
-{
-    char buf[64];
-    const char *slash = strchr(s, '/');
-    size_t alen = slash ? (size_t)(slash - s) : strlen(s);
-    unsigned long len;
-    unsigned maxlen;
-    char *end;
-
-    memset(out, 0, sizeof *out);
-    if (alen == 0 || alen >= sizeof buf)
-        return FSN_E_SYNTAX;
-    memcpy(buf, s, alen);
-    buf[alen] = '\0';
-    if (inet_pton(AF_INET, buf, out->a) == 1) {
-        out->family = FSN_FAMILY_IPV4;
-        maxlen = 32;
-    } else if (inet_pton(AF_INET6, buf, out->a) == 1) {
-        out->family = FSN_FAMILY_IPV6;
-        maxlen = 128;
-    } else {
-        return FSN_E_SYNTAX;
-    }
-    len = maxlen;
-    if (slash) {
-        if (!isdigit((unsigned char)slash[1]))
-            return FSN_E_SYNTAX;
-        errno = 0;
-        len = strtoul(slash + 1, &end, 10);
-        if (errno || *end || len > maxlen)
-            return FSN_E_SYNTAX;
-    }
-    out->len = (uint8_t)len;
-    /* Host bits beyond the prefix are an error, as fsn_cidr_parse specifies. */
-    for (unsigned bit = (unsigned)len; bit < maxlen; bit++)
-        if (out->a[bit / 8] & (0x80u >> (bit % 8)))
-            return FSN_E_SYNTAX;
-    return 0;
-}
-
-bool agg__cidr_match(const struct fsn_cidr *c, uint8_t family, const uint8_t *addr)
-{
-    unsigned full = c->len / 8u, rest = c->len % 8u;
-
-    if (c->family != family)
-        return false;
-    if (memcmp(c->a, addr, full) != 0)
-        return false;
-    if (rest) {
-        uint8_t mask = (uint8_t)(0xffu << (8 - rest));
-        if ((addr[full] & mask) != c->a[full])
-            return false;
-    }
-    return true;
-}
-
-char *agg__addr_format(uint8_t family, const uint8_t *addr, char *buf, size_t len)
-{
-    if (!inet_ntop(family == FSN_FAMILY_IPV6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len))
-        snprintf(buf, len, "?");
-    return buf;
-}
 
 /* ---- protocol names ---- */
 
@@ -132,65 +65,6 @@ int agg_proto_parse(const char *s, uint8_t *out)
     if (errno || *end || v > 255)
         return FSN_E_SYNTAX;
     *out = (uint8_t)v;
-    return 0;
-}
-
-/* ---- value parsers (until lib/conf.c lands: same syntax as fsn_conf_uint/seconds) ---- */
-
-static int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *err,
-                      size_t errlen)
-{
-    char *end;
-    unsigned long long v;
-
-    if (!isdigit((unsigned char)*s)) {
-        snprintf(err, errlen, "'%s' is not a number", s);
-        return FSN_E_SYNTAX;
-    }
-    errno = 0;
-    v = strtoull(s, &end, 10);
-    if (errno || *end) {
-        snprintf(err, errlen, "'%s' is not a number", s);
-        return FSN_E_SYNTAX;
-    }
-    if (v < min || v > max) {
-        snprintf(err, errlen, "%s is out of range %ju..%ju", s, (uintmax_t)min, (uintmax_t)max);
-        return FSN_E_RANGE;
-    }
-    *out = v;
-    return 0;
-}
-
-static int parse_seconds(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *err,
-                         size_t errlen)
-{
-    char num[32];
-    size_t n = strlen(s);
-    uint64_t mult = 1, v;
-    int ret;
-
-    if (n == 0 || n >= sizeof num) {
-        snprintf(err, errlen, "'%s' is not a duration", s);
-        return FSN_E_SYNTAX;
-    }
-    memcpy(num, s, n + 1);
-    switch (num[n - 1]) {
-    case 's': mult = 1; num[n - 1] = '\0'; break;
-    case 'm': mult = 60; num[n - 1] = '\0'; break;
-    case 'h': mult = 3600; num[n - 1] = '\0'; break;
-    case 'd': mult = 86400; num[n - 1] = '\0'; break;
-    default: break;
-    }
-    ret = parse_uint(num, 0, UINT32_MAX, &v, err, errlen);
-    if (ret < 0)
-        return ret;
-    v *= mult;
-    if (v < min || v > max) {
-        snprintf(err, errlen, "%s is out of range %ju..%ju seconds", s, (uintmax_t)min,
-                 (uintmax_t)max);
-        return FSN_E_RANGE;
-    }
-    *out = v;
     return 0;
 }
 
@@ -268,10 +142,10 @@ static int parse_range(const char *s, struct agg_port_range *r, char *err, size_
     }
     memcpy(num, slash + 1, n);
     num[n] = '\0';
-    if (parse_uint(num, 0, 65535, &lo, err, errlen) < 0)
+    if (fsn_conf_uint(num, 0, 65535, &lo, err, errlen) < 0)
         return FSN_E_SYNTAX;
     hi = lo;
-    if (dash && parse_uint(dash + 1, lo, 65535, &hi, err, errlen) < 0)
+    if (dash && fsn_conf_uint(dash + 1, lo, 65535, &hi, err, errlen) < 0)
         return FSN_E_SYNTAX;
     r->lo = (uint16_t)lo;
     r->hi = (uint16_t)hi;
@@ -328,7 +202,7 @@ int agg_conf_local_network(struct agg_conf *c, int argc, char **argv, char *err,
     struct agg_net *grown;
 
     memset(&n, 0, sizeof n);
-    if (argc < 1 || agg__cidr_parse(argv[0], &n.cidr) < 0) {
+    if (argc < 1 || fsn_cidr_parse(argv[0], &n.cidr) < 0) {
         snprintf(err, errlen, "'%s' is not a network (ADDRESS/LEN, host bits zero)",
                  argc > 0 ? argv[0] : "");
         return FSN_E_SYNTAX;
@@ -379,7 +253,7 @@ static int h_step(void *ctx, int argc, char **argv, char *err, size_t errlen)
     int ret;
 
     (void)argc;
-    ret = parse_seconds(argv[0], 10, 86400, &v, err, errlen);
+    ret = fsn_conf_seconds(argv[0], 10, 86400, &v, err, errlen);
     if (ret == 0)
         c->step = (uint32_t)v;
     return ret;
@@ -392,7 +266,7 @@ static int h_grace(void *ctx, int argc, char **argv, char *err, size_t errlen)
     int ret;
 
     (void)argc;
-    ret = parse_seconds(argv[0], 0, 7 * 86400, &v, err, errlen);
+    ret = fsn_conf_seconds(argv[0], 0, 7 * 86400, &v, err, errlen);
     if (ret == 0)
         c->grace = (uint32_t)v;
     return ret;
@@ -401,18 +275,9 @@ static int h_grace(void *ctx, int argc, char **argv, char *err, size_t errlen)
 static int h_prorate(void *ctx, int argc, char **argv, char *err, size_t errlen)
 {
     struct agg_conf *c = ctx;
-    const char *s = argv[0];
 
     (void)argc;
-    if (!strcmp(s, "yes") || !strcmp(s, "on") || !strcmp(s, "true") || !strcmp(s, "1"))
-        c->prorate = true;
-    else if (!strcmp(s, "no") || !strcmp(s, "off") || !strcmp(s, "false") || !strcmp(s, "0"))
-        c->prorate = false;
-    else {
-        snprintf(err, errlen, "'%s' is not yes or no", s);
-        return FSN_E_SYNTAX;
-    }
-    return 0;
+    return fsn_conf_bool(argv[0], &c->prorate, err, errlen);
 }
 
 static int h_max_hosts(void *ctx, int argc, char **argv, char *err, size_t errlen)
@@ -422,7 +287,7 @@ static int h_max_hosts(void *ctx, int argc, char **argv, char *err, size_t errle
     int ret;
 
     (void)argc;
-    ret = parse_uint(argv[0], 1, 10000000, &v, err, errlen);
+    ret = fsn_conf_uint(argv[0], 1, 10000000, &v, err, errlen);
     if (ret == 0)
         c->max_hosts = (uint32_t)v;
     return ret;

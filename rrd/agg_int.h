@@ -14,14 +14,6 @@
 #include "lib/addr.h"
 #include "lib/state.h"
 
-/*
- * Address helpers. TODO(issue 4): switch to fsn_cidr_parse/fsn_cidr_match/
- * fsn_addr_format once lib/addr.c has landed on main.
- */
-int agg__cidr_parse(const char *s, struct fsn_cidr *out);
-bool agg__cidr_match(const struct fsn_cidr *c, uint8_t family, const uint8_t *addr);
-char *agg__addr_format(uint8_t family, const uint8_t *addr, char *buf, size_t len);
-
 /* ---- RRD writer (agg_rrd.c) ---- */
 
 /* Data source names, in counter order. */

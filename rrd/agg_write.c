@@ -45,11 +45,11 @@ void agg__entity_name(const struct agg *a, size_t e, char *buf, size_t len)
         snprintf(buf, len, "proto/%s", agg_proto_name((uint8_t)(e - a->proto0), t, sizeof t));
     } else if (e < a->host0) {
         const struct agg_exporter *x = &a->exps[e - a->exp0];
-        snprintf(buf, len, "exporter/%s-%u", agg__addr_format(x->id.family, x->id.addr, t, sizeof t),
+        snprintf(buf, len, "exporter/%s-%u", fsn_addr_format(x->id.family, x->id.addr, t, sizeof t),
                  x->id.domain);
     } else {
         const struct agg_host *h = &a->hosts[e - a->host0];
-        snprintf(buf, len, "host/%s", agg__addr_format(h->family, h->addr, t, sizeof t));
+        snprintf(buf, len, "host/%s", fsn_addr_format(h->family, h->addr, t, sizeof t));
     }
 }
 

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/conffile.h"
 #include "rrd/agg.h"
 
 static uint64_t now_ms(void)
@@ -35,47 +36,11 @@ static uint64_t now_ms(void)
 
 static int load_conf(const char *file, struct agg_conf *c)
 {
-    FILE *f = fopen(file, "r");
-    char line[1024], err[256];
-    int lineno = 0;
+    char err[512];
 
-    if (!f) {
-        fprintf(stderr, "aggfeed: %s: %s\n", file, strerror(errno));
-        return -1;
-    }
-    while (fgets(line, sizeof line, f)) {
-        char *argv[64], *save = NULL, *key;
-        int argc = 0;
-        size_t i;
-
-        lineno++;
-        char *hash = strchr(line, '#');
-        if (hash)
-            *hash = '\0';
-        key = strtok_r(line, " \t\r\n", &save);
-        if (!key)
-            continue;
-        for (char *t = strtok_r(NULL, " \t\r\n", &save); t && argc < 64;
-             t = strtok_r(NULL, " \t\r\n", &save))
-            argv[argc++] = t;
-        for (i = 0; i < agg_conf_ndirectives; i++)
-            if (strcmp(agg_conf_directives[i].name, key) == 0)
-                break;
-        if (i == agg_conf_ndirectives || argc < agg_conf_directives[i].min_args ||
-            (agg_conf_directives[i].max_args >= 0 && argc > agg_conf_directives[i].max_args)) {
-            fprintf(stderr, "%s:%d: bad directive '%s'\n", file, lineno, key);
-            fclose(f);
-            return -1;
-        }
-        if (agg_conf_directives[i].handler(c, argc, argv, err, sizeof err) != 0) {
-            fprintf(stderr, "%s:%d: %s\n", file, lineno, err);
-            fclose(f);
-            return -1;
-        }
-    }
-    fclose(f);
-    if (agg_conf_finish(c, err, sizeof err) != 0) {
-        fprintf(stderr, "%s: %s\n", file, err);
+    if (conffile_load(file, agg_conf_directives, agg_conf_ndirectives, c, err, sizeof err) != 0 ||
+        agg_conf_finish(c, err, sizeof err) != 0) {
+        fprintf(stderr, "aggfeed: %s\n", err);
         return -1;
     }
     return 0;

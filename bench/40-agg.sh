@@ -3,11 +3,11 @@
 # The aggregator's benchmark (issue 4, "Speed"): records/s of agg_add, and
 # the time to close one step with 10,000 hosts, 100 services and all
 # protocols, RRD files written directly and through a private rrdcached.
-# Usage: bench/agg_bench.sh   (after `make OPT=-O3`; O=build by default)
+# Usage: bench/40-agg.sh (run by `make bench` through bench/run.sh)
 set -u
 cd "$(dirname "$0")/.." || exit 1
 O=${O:-build}
-T=$(mktemp -d "${TMPDIR:-/tmp}/flowsnmp-aggbench.XXXXXX")
+T=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/aggbench.XXXXXX")
 pid=
 cleanup() {
     [ -n "$pid" ] && kill "$pid" 2>/dev/null && for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
