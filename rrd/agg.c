@@ -550,32 +550,89 @@ static void ctr_add(struct fsn_state_ctr *c, int dir, uint64_t octets, uint64_t 
     }
 }
 
+static void add_flow(struct agg *a, const struct fsn_flow *f, const struct agg_exporter_id *x);
+static void replay_deferred(struct agg *a);
+static void start_window(struct agg *a);
+
+/* Places the step window at the wall clock for records that waited for a real time. */
+void agg__start_deferred(struct agg *a)
+{
+    if (a->started || !a->ndeferred)
+        return;
+    if (a->wall_ms > a->newest_ms)
+        a->newest_ms = a->wall_ms;
+    start_window(a);
+    a->stats.future -= a->ndeferred; /* counted again when replayed */
+    replay_deferred(a);
+}
+
 void agg_add(struct agg *a, const struct fsn_flow *f, const struct agg_exporter_id *x)
+{
+    a->stats.flows++;
+    add_flow(a, f, x);
+}
+
+/*
+ * Records without a usable time that come before the first good one wait
+ * here (bounded), so that they do not place the step window; once it is
+ * placed, they are counted (as late) into its oldest step.
+ */
+static bool defer_flow(struct agg *a, const struct fsn_flow *f, const struct agg_exporter_id *x)
+{
+    if (a->ndeferred >= AGG_DEFER_MAX)
+        return false;
+    a->deferred[a->ndeferred].f = *f;
+    a->deferred[a->ndeferred].has_x = x != NULL;
+    if (x)
+        a->deferred[a->ndeferred].x = *x;
+    a->ndeferred++;
+    return true;
+}
+
+static void replay_deferred(struct agg *a)
+{
+    size_t n = a->ndeferred;
+
+    a->ndeferred = 0;
+    for (size_t i = 0; i < n; i++)
+        add_flow(a, &a->deferred[i].f, a->deferred[i].has_x ? &a->deferred[i].x : NULL);
+}
+
+static void add_flow(struct agg *a, const struct fsn_flow *f, const struct agg_exporter_id *x)
 {
     uint64_t first = f->first_ms, last = f->last_ms;
     const uint8_t fam = f->key.family;
     struct part p[AGG_RING_MAX + 1];
     uint16_t svc[2 * AGG_SERVICES_MAX];
     size_t n, nsvc, xe = AGG_NONE;
-    bool src_local, dst_local, late;
+    bool src_local, dst_local, late, bad_time;
     int64_t kflow;
 
-    a->stats.flows++;
     if (first > last)
         first = last;
     /*
-     * A record far ahead of the wall clock (an exporter with a wrong clock)
-     * must not move flow time on, or every later record would be late.
+     * A record far ahead of the wall clock (an exporter with a wrong clock),
+     * or with no real time at all (before 2000), must not move flow time
+     * on, or every later record would be late: it goes to the oldest open
+     * step, as a late one.
      */
-    if (a->wall_ms && last > a->wall_ms + AGG_FUTURE_MS) {
+    bad_time = (a->wall_ms && last > a->wall_ms + AGG_FUTURE_MS) || last < AGG_MIN_TIME_MS;
+    if (bad_time) {
         a->stats.future++;
-        first = last = a->newest_ms ? a->newest_ms : a->wall_ms;
+        if (!a->started && a->wall_ms && defer_flow(a, f, x))
+            return;
+        first = last = a->started ? (uint64_t)a->open_lo * a->step_ms : a->wall_ms;
     }
     if (last > a->newest_ms || !a->started) {
         if (last > a->newest_ms)
             a->newest_ms = last;
-        if (!a->started)
+        if (!a->started) {
             start_window(a);
+            if (a->ndeferred) {
+                a->stats.future -= a->ndeferred; /* counted again when replayed */
+                replay_deferred(a);
+            }
+        }
         agg__close_due(a);
     }
 
@@ -591,7 +648,7 @@ void agg_add(struct agg *a, const struct fsn_flow *f, const struct agg_exporter_
     kflow = agg__step_of(a, last);
     if (kflow < a->open_lo)
         kflow = a->open_lo;
-    if (late || (a->wall_ms && f->last_ms > a->wall_ms + AGG_FUTURE_MS)) {
+    if (late || bad_time) {
         a->sc.late++;
         a->stats.late++;
         a->sc_dirty = true;

@@ -148,7 +148,7 @@ struct agg_exporter_delta {
 struct agg_stats {
     uint64_t flows;          /* records given to agg_add */
     uint64_t late;           /* records with a part in a step already written */
-    uint64_t future;         /* records ahead of the wall clock (counted as late too) */
+    uint64_t future;         /* records ahead of the wall clock or before 2000 (also late) */
     uint64_t hosts_evicted;
     uint64_t other_flows;    /* flows (each local end) counted in the "other" row */
     uint64_t steps_closed;

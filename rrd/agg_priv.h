@@ -13,8 +13,10 @@
 #define AGG_NONE UINT32_MAX
 #define AGG_RING_MAX 64
 #define AGG_FUTURE_MS (3600ull * 1000)     /* records further ahead of the wall clock */
+#define AGG_MIN_TIME_MS 946684800000ull    /* 2000-01-01: earlier flow times are not real */
 #define AGG_SNAP_BYTES_MAX (64ull << 20)   /* memory for closed steps not yet written */
 #define AGG_PUBLISH_MS 1000
+#define AGG_DEFER_MAX 256                  /* records without a usable time before the first */
 
 enum { AGG_ENT_TOTAL = 0, AGG_ENT_OTHER = 1, AGG_ENT_FIRST = 2 };
 
@@ -70,6 +72,12 @@ struct agg {
     uint64_t newest_ms;
     uint64_t written_until_s; /* total.rrd's last update at start: steps before are written */
     uint64_t empty_run;      /* consecutive empty steps closed */
+    struct {
+        struct fsn_flow f;
+        struct agg_exporter_id x;
+        bool has_x;
+    } deferred[AGG_DEFER_MAX];
+    size_t ndeferred;
 
     /* Services: per protocol, port -> set id (0: none). */
     uint16_t *svc_map[256];
@@ -117,6 +125,7 @@ bool agg__host_known(const struct agg *a, uint8_t family, const uint8_t *addr);
 void agg__host_rebuild_free(struct agg *a);
 size_t agg__exporter_slot(struct agg *a, const struct agg_exporter_id *id);
 void agg__close_due(struct agg *a);
+void agg__start_deferred(struct agg *a);
 int64_t agg__first_not_due(const struct agg *a);
 
 /* agg_write.c */

@@ -363,6 +363,7 @@ size_t agg_tick(struct agg *a, uint64_t now_ms, unsigned budget_ms)
 void agg_flush(struct agg *a, uint64_t now_ms)
 {
     a->wall_ms = now_ms;
+    agg__start_deferred(a);
     if (a->started) {
         agg__close_due(a);
         int64_t last = agg__step_of(a, a->newest_ms);

@@ -18,7 +18,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#define MAX_ENT 4096
 #define MAX_TOP 50
 
 struct ent {
@@ -74,33 +73,41 @@ static int by_traffic(const void *x, const void *y)
     return strcmp(a->name, b->name);
 }
 
-/* Lists the files RRDDIR/DIR/NAME.rrd, sorted by name. */
+/* Lists the files RRDDIR/DIR/NAME.rrd, sorted by name; *out is the caller's to free. */
 static size_t scan(const char *root, const char *dir, struct ent **out)
 {
     char path[1100];
-    struct ent *e = calloc(MAX_ENT, sizeof *e);
-    size_t n = 0;
+    struct ent *e = NULL;
+    size_t n = 0, cap = 0;
     DIR *d;
     struct dirent *de;
 
-    *out = e;
-    if (!e)
-        return 0;
+    *out = NULL;
     snprintf(path, sizeof path, "%s/%s", root, dir);
     d = opendir(path);
     if (!d)
         return 0;
-    while ((de = readdir(d)) && n < MAX_ENT) {
+    while ((de = readdir(d))) {
         size_t l = strlen(de->d_name);
-        if (l < 5 || strcmp(de->d_name + l - 4, ".rrd") != 0 || l - 4 >= sizeof e[n].name)
+        if (l < 5 || strcmp(de->d_name + l - 4, ".rrd") != 0 || l - 4 >= sizeof e->name)
             continue;
+        if (n == cap) {
+            struct ent *g = realloc(e, (cap ? cap * 2 : 64) * sizeof *e);
+            if (!g)
+                break;
+            e = g;
+            cap = cap ? cap * 2 : 64;
+        }
+        memset(&e[n], 0, sizeof e[n]);
         memcpy(e[n].name, de->d_name, l - 4);
         e[n].name[l - 4] = '\0';
         snprintf(e[n].path, sizeof e[n].path, "%s/%s", path, de->d_name);
         n++;
     }
     closedir(d);
-    qsort(e, n, sizeof *e, by_name);
+    if (n)
+        qsort(e, n, sizeof *e, by_name);
+    *out = e;
     return n;
 }
 

@@ -473,6 +473,42 @@ out:
     free(o.rows);
 }
 
+/* Records with no real time (0) or far in the future do not move flow time: late, not lost. */
+static void test_badtime(void)
+{
+    struct agg_conf c;
+    struct obs o = {0};
+    struct agg *a;
+    char err[200];
+    struct agg_stats st;
+    uint64_t w = wall_ms();
+    struct fsn_flow f0 = mkflow("192.0.2.1", 1, "10.0.0.1", 2, 6, 0, 0, 5, 50);
+    struct fsn_flow f1 = mkflow("192.0.2.1", 1, "10.0.0.1", 2, 6, T0 + 1000, T0 + 1000, 1, 10);
+    struct fsn_flow f2 = mkflow("192.0.2.1", 1, "10.0.0.1", 2, 6, w + 7200000, w + 7200000, 1, 7);
+
+    base_conf(&c, 60, 60, NULL);
+    c.step_hook = obs_hook;
+    c.step_hook_arg = &o;
+    a = agg_new(&c, w, err, sizeof err);
+    if (!a) {
+        ok(0, "agg_new: %s", err);
+        return;
+    }
+    agg_add(a, &f0, NULL); /* before any real time: waits */
+    agg_add(a, &f1, NULL); /* places the window: the oldest open step ends at T0 */
+    agg_add(a, &f2, NULL);
+    agg_flush(a, w);
+    agg_get_stats(a, &st);
+    is_uint(st.future, 2, "bad times: two records");
+    is_uint(st.late, 2, "bad times: counted late");
+    is_uint(obs_sum(&o, "total", AGG_IN_OCTETS, T0 / 1000), 57, "bad times: in the oldest open step");
+    is_uint(obs_sum(&o, "total", AGG_IN_OCTETS, T0 / 1000 + 60), 10, "bad times: good record in its step");
+    is_uint(obs_sum(&o, "total", AGG_IN_OCTETS, 0), 67, "bad times: nothing lost");
+    agg_free(a);
+    agg_conf_fini(&c);
+    free(o.rows);
+}
+
 static void test_conf(void)
 {
     struct agg_conf c;
@@ -524,6 +560,7 @@ int main(void)
     test_random_exact();
     test_late();
     test_evict();
+    test_badtime();
     {
         char cmd[300];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
