@@ -390,7 +390,7 @@ size_t agg__exporter_slot(struct agg *a, const struct agg_exporter_id *id)
 void agg_exporter_stats(struct agg *a, const struct agg_exporter_id *e,
                         const struct agg_exporter_delta *d)
 {
-    size_t slot = agg__exporter_slot(a, e);
+    size_t slot = e ? agg__exporter_slot(a, e) : AGG_NONE;
 
     a->sc.records += d->records;
     a->sc.records_lost += d->records_lost;

@@ -186,16 +186,24 @@ void agg_free(struct agg *a);
  */
 void agg_add(struct agg *a, const struct fsn_flow *f, const struct agg_exporter_id *e);
 
-/* Adds an exporter's counters (see struct agg_exporter_delta) to its row and to the globals. */
+/*
+ * Adds an exporter's counters (see struct agg_exporter_delta) to its row and
+ * to the global scalars (records, records_lost, malformed, no_template).
+ * With e == NULL (a datagram too broken to tell its domain), the globals only.
+ */
 void agg_exporter_stats(struct agg *a, const struct agg_exporter_id *e,
                         const struct agg_exporter_delta *d);
 
 /*
- * Periodic work, `now_ms` the wall clock: closes the steps that are due by
+ * Periodic work, to call at least once a second (and after each batch of
+ * records), `now_ms` the wall clock: closes the steps that are due by
  * flow time, writes pending RRD updates for at most `budget_ms` of wall time
  * (0: no limit), retries rrdcached after a failure, and publishes the state
  * file when a step closed or a second passed. Returns the number of closed
- * steps still waiting to be written everywhere.
+ * steps still waiting to be written everywhere. A budget of a few tens of
+ * milliseconds keeps the receive loop responsive: the first step after
+ * start-up may have thousands of files to create (seconds of work), which
+ * then spreads over many calls.
  */
 size_t agg_tick(struct agg *a, uint64_t now_ms, unsigned budget_ms);
 
