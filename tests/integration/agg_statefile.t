@@ -27,8 +27,10 @@ agg_conf "$D/agg.conf" "$D/rrd" "$D/state"
 head -n 1 "$T/flows" | "$TOOLS/aggfeed" -c "$D/agg.conf" 2>/dev/null
 "$TOOLS/statecheck" -c "$D/state" -t 60 > "$D/check.out" &
 CHECK_PID=$!
+_bg_pids+=("$CHECK_PID") # stopped at exit if the test ends early
 "$TOOLS/statecheck" -c "$D/state" -t 60 -u > "$D/unlocked.out" &
 UNLOCKED_PID=$!
+_bg_pids+=("$UNLOCKED_PID")
 "$TOOLS/aggfeed" -c "$D/agg.conf" -P 5 < "$T/flows" 2> "$D/feed.log"
 ok $? "aggfeed published every 5 records"
 wait "$CHECK_PID"
