@@ -54,13 +54,18 @@ struct probe {
 };
 
 static volatile sig_atomic_t stop_requested, stats_requested;
+static pcap_t *signal_pcap; /* set once before the handlers are installed */
 
 static void on_signal(int sig)
 {
-    if (sig == SIGUSR1)
+    if (sig == SIGUSR1) {
         stats_requested = 1;
-    else
+    } else {
         stop_requested = 1;
+        /* libpcap restarts an interrupted wait unless told to break out. */
+        if (signal_pcap)
+            pcap_breakloop(signal_pcap);
+    }
 }
 
 static uint64_t mono_ms(void)
@@ -606,6 +611,7 @@ int main(int argc, char **argv)
         }
     }
 
+    signal_pcap = p->pcap;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);

@@ -44,6 +44,16 @@ wait_for 10 grep -q "flowprobe .* on interface" "$T/probe.log" || { diag_file "$
 uid=$(awk '/^Uid:/ {print $2}' "/proc/$probe/status")
 is "$uid" "$(id -u nobody)" "the probe runs as nobody once the capture is open"
 
+# A receiver on port 5000, so that B answers with no ICMP port unreachable
+# (which would also make the sender's later writes fail).
+ip netns exec "$B" python3 -c '
+import socket, time
+s4 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s4.bind(("10.250.0.2", 5000))
+s6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s6.bind(("fd00:250::2", 5000))
+time.sleep(60)' &
+_bg_pids+=($!)
+wait_for 10 ip netns exec "$B" bash -c "ss -H -lun 'sport = :5000' | grep -q fd00" || bail "receiver did not start"
+
 # 7 IPv4 datagrams of 100 bytes and 3 IPv6 datagrams of 1000 bytes, each from one socket.
 ip netns exec "$A" bash -c '
     exec 3>/dev/udp/10.250.0.2/5000
