@@ -111,8 +111,14 @@ void agx_conf_help(FILE *f)
     }
 }
 
+/*
+ * Ours: our directives, and anything in the agentx- namespace, so that a
+ * misspelt agentx-* directive is an error rather than silently ignored.
+ */
 static bool is_ours(const char *key, size_t len)
 {
+    if (len > 7 && memcmp(key, "agentx-", 7) == 0)
+        return true;
     for (size_t i = 0; i < NDIRS; i++)
         if (strlen(dirs[i].name) == len && memcmp(dirs[i].name, key, len) == 0)
             return true;

@@ -349,16 +349,24 @@ static bool fetch(struct agx_table *t, uint32_t slot, const uint32_t *key, size_
     return c->ok;
 }
 
+/*
+ * A sub-identifier of a request OID. net-snmp 5.9's AgentX decoder
+ * sign-extends sub-identifiers of 2^31 and above into its 64-bit oid type
+ * (4000000000 arrives as 18446744073414584320); SNMP sub-identifiers are
+ * 32 bits, so the low 32 bits are the value that was sent.
+ */
+static uint32_t subid(oid o)
+{
+    return (uint32_t)(o & 0xffffffffu);
+}
+
 /* The index part of a request OID as sub-identifiers; false when it cannot be one. */
 static bool request_key(const oid *name, size_t n, uint32_t *key, size_t *klen)
 {
     if (n > FSN_MIB_INDEX_MAX)
         return false;
-    for (size_t i = 0; i < n; i++) {
-        if (name[i] > 0xffffffffu)
-            return false;
-        key[i] = (uint32_t)name[i];
-    }
+    for (size_t i = 0; i < n; i++)
+        key[i] = subid(name[i]);
     *klen = n;
     return true;
 }
@@ -373,11 +381,12 @@ static void do_get(struct agx_table *t, netsnmp_agent_request_info *reqinfo,
 
     if (vb->name_length <= t->entry_len ||
         snmp_oid_compare(vb->name, t->entry_len, t->entry, t->entry_len) != 0 ||
-        vb->name[t->entry_len] < t->k->min_col || vb->name[t->entry_len] > t->k->max_col) {
+        subid(vb->name[t->entry_len]) < t->k->min_col ||
+        subid(vb->name[t->entry_len]) > t->k->max_col) {
         netsnmp_set_request_error(reqinfo, req, SNMP_NOSUCHOBJECT);
         return;
     }
-    col = vb->name[t->entry_len];
+    col = subid(vb->name[t->entry_len]);
     if (!request_key(vb->name + t->entry_len + 1, vb->name_length - t->entry_len - 1, key,
                      &klen) ||
         (pos = fsn_mib_rows_find(&t->rows, key, klen)) == t->rows.n ||
@@ -407,7 +416,7 @@ static void do_getnext(struct agx_table *t, netsnmp_request_info *req, struct ro
     if (cmp > 0)
         return;
     if (cmp == 0 && len > t->entry_len) {
-        oid c0 = name[t->entry_len];
+        uint32_t c0 = subid(name[t->entry_len]);
         if (c0 > t->k->max_col)
             return;
         if (c0 >= t->k->min_col) {
@@ -416,17 +425,11 @@ static void do_getnext(struct agx_table *t, netsnmp_request_info *req, struct ro
             /*
              * An index longer than any row's sorts after every row that
              * has its first FSN_MIB_INDEX_MAX sub-identifiers, so cutting
-             * it there keeps the order; a sub-identifier too large for an
-             * index likewise sorts after every row sharing the ones before.
+             * it there keeps the order.
              */
-            klen = 0;
-            for (size_t i = 0; i < rest && i < FSN_MIB_INDEX_MAX; i++) {
-                key[klen++] = name[t->entry_len + 1 + i] > 0xffffffffu
-                                  ? 0xffffffffu
-                                  : (uint32_t)name[t->entry_len + 1 + i];
-                if (name[t->entry_len + 1 + i] > 0xffffffffu)
-                    break;
-            }
+            klen = rest < FSN_MIB_INDEX_MAX ? rest : FSN_MIB_INDEX_MAX;
+            for (size_t i = 0; i < klen; i++)
+                key[i] = subid(name[t->entry_len + 1 + i]);
             pos = fsn_mib_rows_after(&t->rows, key, klen);
         }
     }
