@@ -59,13 +59,21 @@ struct agx_table {
     struct fsn_mib_rows rows;   /* sorted index of the rows in use */
     uint64_t built_map;         /* mapping id and generation the index was built from */
     uint64_t built_gen;
+    bool complete;              /* every row in use could be read during the build */
     struct log_limit lim;
+};
+
+/* What fetching a row found. */
+enum row_state {
+    ROW_OK,
+    ROW_GONE,   /* freed or reused since the index was built */
+    ROW_BUSY,   /* the writer kept it locked (see agx_state_read) */
 };
 
 /* The last row copied during one handler call (a PDU's varbinds often share a row). */
 struct row_cache {
     bool valid;
-    bool ok;
+    enum row_state state;
     uint32_t slot;
     union agx_row r;
 };
@@ -299,6 +307,7 @@ static void rebuild(struct agx_table *t)
     union agx_row r;
     uint64_t gen;
     size_t len;
+    bool busy = false;
 
     if (!m->id) {
         fsn_mib_rows_clear(&t->rows);
@@ -306,13 +315,15 @@ static void rebuild(struct agx_table *t)
         return;
     }
     gen = agx_map_hdr_u64(m, offsetof(struct fsn_state_hdr, generation));
-    if (t->built_map == m->id && t->built_gen == gen)
+    if (t->built_map == m->id && t->built_gen == gen && t->complete)
         return;
     fsn_mib_rows_clear(&t->rows);
     cap = agx_map_cap(m, k->kind);
     for (uint32_t slot = 0; slot < cap; slot++) {
-        if (!agx_state_read(t->st, agx_map_row(m, k->kind, slot), &r, k->key_size))
+        if (!agx_state_read(t->st, agx_map_row(m, k->kind, slot), &r, k->key_size)) {
+            busy = true;
             continue;
+        }
         if (!k->key(&r, slot, sub, &len))
             continue;
         if (fsn_mib_rows_add(&t->rows, slot, sub, len) < 0) {
@@ -326,6 +337,8 @@ static void rebuild(struct agx_table *t)
                         "serving the first of each", k->name, t->rows.dups);
     t->built_map = m->id;
     t->built_gen = gen;
+    /* A row that could not be read is missing: build again at the next request. */
+    t->complete = !busy;
 }
 
 /*
@@ -333,20 +346,24 @@ static void rebuild(struct agx_table *t)
  * has the index it was indexed under: a slot freed or reused since the
  * index was built is treated as absent.
  */
-static bool fetch(struct agx_table *t, uint32_t slot, const uint32_t *key, size_t klen,
-                  struct row_cache *c)
+static enum row_state fetch(struct agx_table *t, uint32_t slot, const uint32_t *key,
+                            size_t klen, struct row_cache *c)
 {
     uint32_t sub[FSN_MIB_INDEX_MAX];
     size_t len;
 
     if (c->valid && c->slot == slot)
-        return c->ok;
+        return c->state;
     c->valid = true;
     c->slot = slot;
-    c->ok = agx_state_read(t->st, agx_map_row(&t->st->map, t->k->kind, slot), &c->r,
-                           t->k->row_size) &&
-            t->k->key(&c->r, slot, sub, &len) && fsn_mib_oid_cmp(sub, len, key, klen) == 0;
-    return c->ok;
+    if (!agx_state_read(t->st, agx_map_row(&t->st->map, t->k->kind, slot), &c->r,
+                        t->k->row_size))
+        c->state = ROW_BUSY;
+    else if (t->k->key(&c->r, slot, sub, &len) && fsn_mib_oid_cmp(sub, len, key, klen) == 0)
+        c->state = ROW_OK;
+    else
+        c->state = ROW_GONE;
+    return c->state;
 }
 
 /*
@@ -377,6 +394,7 @@ static void do_get(struct agx_table *t, netsnmp_agent_request_info *reqinfo,
     netsnmp_variable_list *vb = req->requestvb;
     uint32_t key[FSN_MIB_INDEX_MAX];
     size_t klen, pos;
+    enum row_state rs;
     oid col;
 
     if (vb->name_length <= t->entry_len ||
@@ -390,8 +408,12 @@ static void do_get(struct agx_table *t, netsnmp_agent_request_info *reqinfo,
     if (!request_key(vb->name + t->entry_len + 1, vb->name_length - t->entry_len - 1, key,
                      &klen) ||
         (pos = fsn_mib_rows_find(&t->rows, key, klen)) == t->rows.n ||
-        !fetch(t, t->rows.row[pos].slot, key, klen, c)) {
+        (rs = fetch(t, t->rows.row[pos].slot, key, klen, c)) == ROW_GONE) {
         netsnmp_set_request_error(reqinfo, req, SNMP_NOSUCHINSTANCE);
+        return;
+    }
+    if (rs == ROW_BUSY) {
+        netsnmp_set_request_error(reqinfo, req, SNMP_ERR_GENERR);
         return;
     }
     t->k->value(&t->st->map, &c->r, (unsigned)col, vb);
@@ -400,9 +422,11 @@ static void do_get(struct agx_table *t, netsnmp_agent_request_info *reqinfo,
 /*
  * GETNEXT: the first cell after the requested OID, column by column, rows
  * in index order within a column. Past the table's end the varbind is left
- * unanswered, and the agent moves on to the next registration.
+ * unanswered, and the agent moves on to the next registration. Rows freed
+ * since the index was built are skipped.
  */
-static void do_getnext(struct agx_table *t, netsnmp_request_info *req, struct row_cache *c)
+static void do_getnext(struct agx_table *t, netsnmp_agent_request_info *reqinfo,
+                       netsnmp_request_info *req, struct row_cache *c)
 {
     netsnmp_variable_list *vb = req->requestvb;
     const oid *name = vb->name;
@@ -436,8 +460,14 @@ static void do_getnext(struct agx_table *t, netsnmp_request_info *req, struct ro
     for (; col <= t->k->max_col; col++, pos = 0) {
         for (; pos < t->rows.n; pos++) {
             const uint32_t *k = fsn_mib_rows_key(&t->rows, pos, &klen);
-            if (!fetch(t, t->rows.row[pos].slot, k, klen, c))
+            enum row_state rs = fetch(t, t->rows.row[pos].slot, k, klen, c);
+            if (rs == ROW_GONE)
                 continue;
+            if (rs == ROW_BUSY) {
+                /* Failing the request beats a walk that silently skips a row. */
+                netsnmp_set_request_error(reqinfo, req, SNMP_ERR_GENERR);
+                return;
+            }
             memcpy(out, t->entry, t->entry_len * sizeof *out);
             out[t->entry_len] = col;
             for (size_t i = 0; i < klen; i++)
@@ -481,7 +511,7 @@ static void serve(struct agx_table *t, netsnmp_agent_request_info *reqinfo,
         if (reqinfo->mode == MODE_GET)
             do_get(t, reqinfo, req, &cache);
         else if (reqinfo->mode == MODE_GETNEXT)
-            do_getnext(t, req, &cache);
+            do_getnext(t, reqinfo, req, &cache);
         else
             netsnmp_set_request_error(reqinfo, req, SNMP_ERR_NOTWRITABLE);
     }
@@ -506,6 +536,17 @@ static int handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reginfo
     serve(t, reqinfo, requests);
     bus_armed = 0;
     return SNMP_ERR_NOERROR;
+}
+
+void agx_mib_tick(struct agx_state *st)
+{
+    if (sigsetjmp(bus_env, 0) != 0) {
+        st->bad = true;
+        return;
+    }
+    bus_armed = 1;
+    agx_state_poll(st, 900);
+    bus_armed = 0;
 }
 
 int agx_mib_init(struct agx_state *st)

@@ -18,7 +18,14 @@
  */
 int agx_mib_init(struct agx_state *st);
 
-/* Unregisters everything and frees the indexes. */
+/*
+ * Looks at the state file again if it was not looked at for most of a
+ * second (for a timer), guarded like the request handlers against SIGBUS
+ * from a file truncated under the mapping.
+ */
+void agx_mib_tick(struct agx_state *st);
+
+/* Frees the indexes; call after snmp_shutdown(), which drops the registrations. */
 void agx_mib_fini(void);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,11 +19,14 @@
 #define AGX_LOG_INTERVAL 60
 
 /*
- * Attempts of the seqlock reader before giving up on a row. A writer holds
- * a row for well under a microsecond; a row that stays busy this long
- * belongs to a writer that died in the middle of an update.
+ * The seqlock reader spins in rounds of AGX_READ_TRIES attempts, yielding
+ * between rounds, for up to AGX_READ_BUDGET_MS. A writer holds a row for
+ * well under a microsecond, but it may be preempted in the middle; a row
+ * that stays busy for the whole budget belongs to a writer that died in
+ * the middle of an update.
  */
-#define AGX_READ_TRIES 100000
+#define AGX_READ_TRIES 1000
+#define AGX_READ_BUDGET_MS 100
 
 uint64_t agx_now_ms(void)
 {
@@ -229,10 +233,18 @@ const void *agx_map_row(const struct agx_map *m, int kind, uint32_t slot)
 
 bool agx_state_read(struct agx_state *st, const void *row, void *out, size_t len)
 {
+    uint64_t start;
+
     if (fsn_state_read(row, out, len, AGX_READ_TRIES) == 0)
         return true;
+    start = agx_now_ms();
+    do {
+        sched_yield();
+        if (fsn_state_read(row, out, len, AGX_READ_TRIES) == 0)
+            return true;
+    } while (agx_now_ms() - start < AGX_READ_BUDGET_MS);
     log_ratelimited(&st->lim_busy, AGX_LOG_INTERVAL, LOG_WARNING,
-                    "%s: a row stayed busy (odd sequence) for %d reads; is the writer stuck?",
-                    st->path, AGX_READ_TRIES);
+                    "%s: a row stayed busy (odd sequence) for %d ms; is the writer stuck?",
+                    st->path, AGX_READ_BUDGET_MS);
     return false;
 }

@@ -61,7 +61,7 @@ static void on_sig_pipe(int fd, void *arg)
 static void on_timer(unsigned int reg, void *arg)
 {
     (void)reg;
-    agx_state_poll(arg, 900);
+    agx_mib_tick(arg);
 }
 
 static void usage(FILE *f)

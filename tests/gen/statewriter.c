@@ -11,6 +11,9 @@
  *             incrementing counters while a test reads them
  *   -i MS     pause between two applications (default 0)
  *   -t NOW    the time stamped as `updated` (default: the clock)
+ *   -w USEC   pause after each field written inside a row (the row stays
+ *             locked meanwhile), to make a torn read likely if a reader
+ *             ignored the seqlock
  *
  * Spec lines (values: NAME=V sets, NAME+=V adds; text may be "quoted"):
  *   create [hosts=N] [exporters=N] [services=N] [software=TEXT]
@@ -67,6 +70,8 @@ struct sw {
     bool now_fixed;
     bool updated_set;       /* the spec set `updated` itself */
 };
+
+static unsigned field_gap_us;
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
@@ -175,6 +180,10 @@ static bool apply_u64(const char *tok, const struct field *f, size_t n)
         if (strlen(f[i].name) == klen && memcmp(f[i].name, tok, klen) == 0) {
             uint64_t v = num(eq + 1);
             *f[i].p = add ? *f[i].p + v : v;
+            if (field_gap_us) {
+                struct timespec ts = {0, (long)field_gap_us * 1000L};
+                nanosleep(&ts, NULL);
+            }
             return true;
         }
     }
@@ -664,7 +673,7 @@ int main(int argc, char **argv)
     int nlines = 0, opt;
 
     memset(&w, 0, sizeof w);
-    while ((opt = getopt(argc, argv, "e:s:r:i:t:")) != -1) {
+    while ((opt = getopt(argc, argv, "e:s:r:i:t:w:")) != -1) {
         switch (opt) {
         case 'e':
             if (nlines >= MAX_LINES)
@@ -680,13 +689,18 @@ int main(int argc, char **argv)
         case 'i':
             pause_ms = num(optarg);
             break;
+        case 'w':
+            field_gap_us = (unsigned)num(optarg);
+            if (field_gap_us >= 1000000)
+                die("-w: at most 999999 microseconds");
+            break;
         case 't':
             w.now = num(optarg);
             w.now_fixed = true;
             break;
         default:
             fprintf(stderr, "usage: statewriter [-e LINE]... [-s SPEC]... [-r N] [-i MS] "
-                            "[-t NOW] FILE\n");
+                            "[-t NOW] [-w USEC] FILE\n");
             return 2;
         }
     }
