@@ -1,15 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "subagent/agx_conf.h"
 
-#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/conffile.h"
 #include "lib/conf.h"
-
-/* A config file larger than this is a mistake, not a config. */
-#define AGX_CONF_MAX (1u << 20)
 
 void agx_conf_init(struct agx_conf *c)
 {
@@ -103,12 +100,7 @@ static const struct fsn_conf_directive dirs[] = {
 
 void agx_conf_help(FILE *f)
 {
-    for (size_t i = 0; i < NDIRS; i++) {
-        fprintf(f, "  %s %s", dirs[i].name, dirs[i].args);
-        if (dirs[i].deflt)
-            fprintf(f, "  (default %s)", dirs[i].deflt);
-        fprintf(f, "\n      %s\n", dirs[i].help);
-    }
+    conffile_print_help(f, dirs, NDIRS);
 }
 
 /*
@@ -152,36 +144,15 @@ static void keep_ours(char *buf, size_t len)
 
 int agx_conf_load(struct agx_conf *c, const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
     char *buf = NULL;
     size_t len;
-    int ret = -1;
+    int ret;
 
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    if (conffile_read(path, &buf, &len, err, errlen) != 0)
         return -1;
-    }
-    buf = malloc(AGX_CONF_MAX + 1);
-    if (!buf) {
-        snprintf(err, errlen, "%s: out of memory", path);
-        goto out;
-    }
-    len = fread(buf, 1, AGX_CONF_MAX + 1, f);
-    if (ferror(f)) {
-        snprintf(err, errlen, "%s: read error", path);
-        goto out;
-    }
-    if (len > AGX_CONF_MAX) {
-        snprintf(err, errlen, "%s: larger than %u bytes", path, AGX_CONF_MAX);
-        goto out;
-    }
     keep_ours(buf, len);
-    if (fsn_conf_parse(buf, len, path, dirs, NDIRS, c, err, errlen) != 0)
-        goto out;
-    ret = 0;
-out:
+    ret = fsn_conf_parse(buf, len, path, dirs, NDIRS, c, err, errlen) == 0 ? 0 : -1;
     free(buf);
-    fclose(f);
     return ret;
 }
 

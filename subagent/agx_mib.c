@@ -587,6 +587,17 @@ int agx_mib_init(struct agx_state *st)
     return 0;
 }
 
+void agx_mib_log_stats(void)
+{
+    const struct agx_state *st = tables[0].st;
+
+    if (!st)
+        return;
+    log_info("%s: %s; rows indexed: %zu exporters, %zu hosts, %zu services, %zu protocols",
+             st->path, st->map.id ? "mapped" : "not mapped", tables[1].rows.n,
+             tables[2].rows.n, tables[3].rows.n, tables[4].rows.n);
+}
+
 void agx_mib_fini(void)
 {
     for (size_t i = 0; i < AGX_NTABLES; i++)

@@ -25,6 +25,9 @@ int agx_mib_init(struct agx_state *st);
  */
 void agx_mib_tick(struct agx_state *st);
 
+/* Logs what is served (SIGUSR1): the state file and the rows of each table. */
+void agx_mib_log_stats(void);
+
 /* Frees the indexes; call after snmp_shutdown(), which drops the registrations. */
 void agx_mib_fini(void);
 

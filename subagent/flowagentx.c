@@ -10,20 +10,19 @@
 #include <net-snmp/agent/net-snmp-agent-includes.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <signal.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "common/daemon.h"
 #include "common/log.h"
 #include "subagent/agx_conf.h"
 #include "subagent/agx_mib.h"
 #include "subagent/agx_state.h"
-#include "subagent/agx_sys.h"
 
 #ifndef FSN_VERSION
 #define FSN_VERSION "unknown"
@@ -31,33 +30,11 @@
 
 #define PROG "flowagentx"
 
-static volatile sig_atomic_t got_term, got_hup;
-static int sig_pipe[2] = {-1, -1};
-
-static void on_signal(int sig)
-{
-    int saved = errno;
-
-    if (sig == SIGHUP)
-        got_hup = 1;
-    else
-        got_term = 1;
-    /* Wakes the agent's select() at once, so that SIGTERM ends the loop without delay. */
-    if (write(sig_pipe[1], "", 1) < 0) {
-        /* The pipe is full: a wake-up is pending anyway. */
-    }
-    errno = saved;
-}
-
-static void on_sig_pipe(int fd, void *arg)
-{
-    char buf[64];
-
-    (void)arg;
-    while (read(fd, buf, sizeof buf) > 0) {
-    }
-}
-
+/*
+ * Every second: look at the state file again. The alarm also bounds the
+ * agent's select() to a second, so that the main loop sees the stop flag
+ * that SIGTERM sets soon even when the signal lands just before select().
+ */
 static void on_timer(unsigned int reg, void *arg)
 {
     (void)reg;
@@ -89,7 +66,7 @@ static void usage(FILE *f)
             "  -V, --version            print the version and exit\n"
             "  -h, --help               print this help and exit\n"
             "\n"
-            "Config directives (others in the file belong to other programs and are ignored):\n",
+            "In a config file shared with other programs, their directives are ignored.\n",
             AGX_DEFAULT_PING);
     agx_conf_help(f);
 }
@@ -125,25 +102,19 @@ static int agent_start(const struct agx_conf *c, struct agx_state *st)
     return 0;
 }
 
-static int setup_signals(void)
+/* Makes a relative path absolute: the daemon changes to / when it detaches. */
+static void absolute(char **path)
 {
-    struct sigaction sa;
+    char cwd[PATH_MAX], *abs;
 
-    if (pipe(sig_pipe) != 0)
-        return -1;
-    for (int i = 0; i < 2; i++) {
-        fcntl(sig_pipe[i], F_SETFL, fcntl(sig_pipe[i], F_GETFL) | O_NONBLOCK);
-        fcntl(sig_pipe[i], F_SETFD, FD_CLOEXEC);
-    }
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    sa.sa_handler = SIG_IGN;
-    sigaction(SIGPIPE, &sa, NULL);
-    return 0;
+    if (!*path || (*path)[0] == '/' || !getcwd(cwd, sizeof cwd))
+        return;
+    abs = malloc(strlen(cwd) + strlen(*path) + 2);
+    if (!abs)
+        return;
+    sprintf(abs, "%s/%s", cwd, *path);
+    free(*path);
+    *path = abs;
 }
 
 int main(int argc, char **argv)
@@ -164,12 +135,11 @@ int main(int argc, char **argv)
     struct agx_conf cli, conf;
     struct agx_state st;
     const char *config = NULL;
-    uid_t uid = 0;
-    gid_t gid = 0;
     char err[512];
-    int opt;
+    int opt, ret = 2;
 
     agx_conf_init(&cli);
+    agx_conf_init(&conf);
     while ((opt = getopt_long(argc, argv, "S:x:c:du:p:i:nVh", longopts, NULL)) != -1) {
         switch (opt) {
         case 'S':
@@ -193,7 +163,7 @@ int main(int argc, char **argv)
         case 'i':
             if (agx_conf_ping(optarg, &cli.ping_interval, err, sizeof err) != 0) {
                 fprintf(stderr, PROG ": -i: %s\n", err);
-                return 2;
+                goto out;
             }
             cli.ping_set = true;
             break;
@@ -202,81 +172,85 @@ int main(int argc, char **argv)
             break;
         case 'V':
             printf(PROG " %s (flowsnmp; net-snmp %s)\n", FSN_VERSION, netsnmp_get_version());
-            return 0;
+            ret = 0;
+            goto out;
         case 'h':
             usage(stdout);
-            return 0;
+            ret = 0;
+            goto out;
         default:
             usage(stderr);
-            return 2;
+            goto out;
         }
     }
     if (optind != argc) {
         fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);
         usage(stderr);
-        return 2;
+        goto out;
     }
-
-    agx_conf_init(&conf);
     if (config && agx_conf_load(&conf, config, err, sizeof err) != 0) {
         fprintf(stderr, PROG ": %s\n", err);
-        return 1;
+        ret = 1;
+        goto out;
     }
     agx_conf_merge(&conf, &cli);
-    agx_conf_fini(&cli);
     if (!conf.state_file) {
         fprintf(stderr, PROG ": no state file: give -S FILE or `state-file` in the config\n");
-        return 2;
+        goto out;
     }
-    if (conf.user && agx_user_lookup(conf.user, &uid, &gid) != 0) {
-        fprintf(stderr, PROG ": unknown user '%s'\n", conf.user);
-        return 1;
-    }
+    absolute(&conf.state_file);
+    absolute(&conf.pidfile);
     if (conf.check_only) {
         printf("state-file %s\nagentx-socket %s\nagentx-ping-interval %u\n", conf.state_file,
                conf.agentx_socket ? conf.agentx_socket : "(net-snmp default)",
                conf.ping_interval);
-        agx_conf_fini(&conf);
-        return 0;
+        ret = 0;
+        goto out;
     }
 
+    /* Start-up as common/daemon.h lays it out. */
+    ret = 1;
     log_init(PROG, conf.foreground, LOG_INFO);
-    if (!conf.foreground && agx_daemonize() != 0)
-        log_fatal("cannot detach: %s", strerror(errno));
-    if (conf.pidfile && agx_pidfile_write(conf.pidfile) != 0)
-        log_fatal("%s: %s", conf.pidfile, strerror(errno));
-    if (conf.user && agx_drop_privileges(uid, gid) != 0)
-        log_fatal("cannot switch to user %s: %s", conf.user, strerror(errno));
-    if (getuid() == 0 || geteuid() == 0)
+    if (!conf.foreground && daemon_detach(err, sizeof err) != 0)
+        log_fatal("%s", err);
+    if (daemon_signals_init() != 0)
+        log_fatal("signals: %s", strerror(errno));
+    if (conf.pidfile && daemon_pidfile_write(conf.pidfile, err, sizeof err) != 0)
+        log_fatal("%s", err);
+    /* Everything after this, the state file and AgentX included, runs as the user. */
+    if (conf.user && daemon_drop_privileges(conf.user, err, sizeof err) != 0)
+        log_fatal("%s", err);
+    if (geteuid() == 0)
         log_warn("running as root; consider -u USER");
-    if (setup_signals() != 0)
-        log_fatal("signal pipe: %s", strerror(errno));
 
     if (agx_state_init(&st, conf.state_file) != 0)
         log_fatal("out of memory");
     agx_state_refresh(&st);
     if (agent_start(&conf, &st) != 0)
         log_fatal("cannot start the AgentX subagent");
-    register_readfd(sig_pipe[0], on_sig_pipe, NULL);
     snmp_alarm_register(1, SA_REPEAT, on_timer, &st);
     log_info("serving %s via AgentX at %s", conf.state_file,
              conf.agentx_socket ? conf.agentx_socket : "the default socket");
+    daemon_ready();
 
-    while (!got_term) {
+    while (!daemon_stop_requested()) {
         agent_check_and_process(1);
-        if (got_hup) {
-            got_hup = 0;
+        if (daemon_take_reload()) {
             log_info("SIGHUP: looking at the state file again");
             agx_state_refresh(&st);
         }
+        if (daemon_take_stats())
+            agx_mib_log_stats();
     }
     log_info("stopping");
-    unregister_readfd(sig_pipe[0]);
     snmp_shutdown(PROG);
     agx_mib_fini();
     agx_state_fini(&st);
-    if (conf.pidfile && unlink(conf.pidfile) != 0 && errno != ENOENT)
-        log_debug("%s: %s", conf.pidfile, strerror(errno));
+    if (conf.pidfile)
+        daemon_pidfile_remove(conf.pidfile);
+    ret = 0;
+out:
+    agx_conf_fini(&cli);
     agx_conf_fini(&conf);
-    return 0;
+    return ret;
 }
