@@ -77,4 +77,21 @@ wait_for 5 bash -c "! kill -0 $pid 2>/dev/null"
 ok $? "SIGTERM stops it within 5 s"
 [ ! -e "$T/agx.pid" ]
 ok $? "pid file removed"
+
+# The sample snmpd.conf snippet works as shipped, with only the socket path, the socket's
+# owner and the manager's network adapted to the test: the MIB is served, other MIBs
+# are outside the view.
+stop_snmpd
+SNMP_PORT=
+sed -e "s|unix:/var/agentx/master|unix:$T/snmpd2/agentx.sock|" \
+    -e "s|^agentXPerms .*|agentXPerms 0666 0777|" \
+    -e "s|192.0.2.0/24|127.0.0.1|" "$FSN_ROOT/conf/snmpd.conf.snippet" >"$T/snippet.conf"
+start_snmpd "$T/snmpd2" "$T/snippet.conf"
+AGX_LOG=$T/agx2.log start_agx "$T/state"
+wait_oid 20 "$R.1.1.11.0"
+ok $? "flowagentx serves through snmpd configured with conf/snmpd.conf.snippet" ||
+    diag_file "$T/snmpd2/snmpd.log"
+is "$(snmp_value "$R.1.1.11.0")" 77 "value served through the snippet's view"
+is "$(snmp_value 1.3.6.1.6.3.1.1.6.1.0)" "No Such Object available on this agent at this OID" \
+    "an object outside the view is not"
 done_testing

@@ -2,12 +2,15 @@
 # SNMP helpers for the integration tests; source after common.sh:
 #   . "$(dirname "$0")/../lib/common.sh"; . "$(dirname "$0")/../lib/snmp.sh"
 #
-# start_snmpd [DIR]  a private snmpd in DIR (default $T/snmpd): 127.0.0.1 on a free
-#                    UDP port, `master agentx` on unix:DIR/agentx.sock, -I -smux (no
+# start_snmpd [DIR [BODY]]  a private snmpd in DIR (default $T/snmpd): 127.0.0.1 on a
+#                    free UDP port, `master agentx` on unix:DIR/agentx.sock, -I -smux (no
 #                    SMUX listener), no MIB loading, log in DIR/snmpd.log. Waits (bounded)
 #                    until it answers. Sets SNMPD_PID SNMPD_DIR SNMP_PORT SNMP_AGENT
 #                    AGENTX_SOCK. Called again after stop_snmpd it restarts on the same
-#                    port and socket (a real snmpd restart).
+#                    port and socket (a real snmpd restart). BODY: a file of config lines
+#                    to use instead of the default AgentX and access lines (the listen
+#                    address stays ours; the lines must let community public read
+#                    system from 127.0.0.1, which the readiness check polls).
 # stop_snmpd         stops it by PID.
 # SNMP client settings: SNMPCONFPATH points at a client config in $T that loads no MIB
 # (numeric OIDs, no noise) and keeps the clients' persistent files in $T; snmp_sym runs a
@@ -39,7 +42,7 @@ snmp_sym() {
 
 SNMP_PORT=
 start_snmpd() {
-    local dir=${1:-${SNMPD_DIR:-$T/snmpd}} try i
+    local dir=${1:-${SNMPD_DIR:-$T/snmpd}} body=${2:-} try i
     need_cmd snmpd
     need_cmd snmpget
     SNMPD_DIR=$dir
@@ -47,7 +50,12 @@ start_snmpd() {
     mkdir -p "$dir/persist"
     for try in 1 2 3 4 5; do
         [ -n "$SNMP_PORT" ] || SNMP_PORT=$(free_port udp) || bail "no free UDP port"
-        cat >"$dir/snmpd.conf" <<CONF
+        if [ -n "$body" ]; then
+            { echo "agentaddress udp:127.0.0.1:$SNMP_PORT"
+              echo "[snmp] persistentDir $dir/persist"
+              cat "$body"; } >"$dir/snmpd.conf"
+        else
+            cat >"$dir/snmpd.conf" <<CONF
 agentaddress  udp:127.0.0.1:$SNMP_PORT
 master        agentx
 agentXSocket  unix:$AGENTX_SOCK
@@ -59,6 +67,7 @@ dontLogTCPWrappersConnects yes
 sysLocation   flowsnmp test
 [snmp] persistentDir $dir/persist
 CONF
+        fi
         start_bg "$dir/snmpd.out" snmpd -f -C -c "$dir/snmpd.conf" -I -smux -m '' \
             -Lf "$dir/snmpd.log"
         SNMPD_PID=$BG_PID
