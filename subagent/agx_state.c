@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,13 +65,18 @@ uint64_t agx_map_hdr_u64(const struct agx_map *m, size_t offset)
     return atomic_load_explicit(p, memory_order_acquire);
 }
 
-/* True when the live header still describes the layout that was validated. */
+/*
+ * True when the live header still describes the file that was validated:
+ * the same layout, and the same creation time (a writer that re-creates
+ * the file in place, rather than replacing it, changes that).
+ */
 static bool layout_same(const struct agx_map *m)
 {
     const struct fsn_state_hdr *live = (const struct fsn_state_hdr *)(const void *)m->mem;
     const struct fsn_state_hdr *h = &m->hdr;
 
     return memcmp(live->magic, h->magic, sizeof h->magic) == 0 && live->version == h->version &&
+           agx_map_hdr_u64(m, offsetof(struct fsn_state_hdr, created)) == h->created &&
            live->file_size == h->file_size && live->exporter_cap == h->exporter_cap &&
            live->host_cap == h->host_cap && live->service_cap == h->service_cap &&
            live->proto_cap == h->proto_cap && live->scalars_off == h->scalars_off &&

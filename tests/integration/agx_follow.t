@@ -131,6 +131,16 @@ cat "$T/state.copy" >"$T/state"
 wait_value 10 "$H5" 7
 ok $? "values back once the file (same inode) is whole again"
 
+# 7b. A writer that re-creates the file in place (same inode, same size) rather than
+# replacing it: the new creation time makes the subagent take it as a new file.
+"$SW" -e 'create hosts=16 created=1810000000 discontinuity=1810000000 software="gen3"' \
+    -e 'host 10.1.0.9 in_octets=99' "$T/inplace"
+cat "$T/inplace" >"$T/state"
+wait_value 10 "$R.1.3.1.3.1.4.10.1.0.9" 99
+ok $? "a file re-created in place is followed"
+is "$(snmp_value "$R.1.1.3.0")" "$(hexdt 1810000000)" "with its discontinuity time"
+is "$(snmp_value "$R.1.1.1.0")" '"gen3"' "and its software version"
+
 # 8. Started before the collector ever wrote its file.
 stop_pid "$AGX_PID"
 rm -f "$T/late"
