@@ -36,6 +36,8 @@
  *       out_octets=2000i+2 in_packets=10i+3 out_packets=20i+4 in_flows=i+5
  *       out_flows=2i+6 first_seen=1700000000+i last_seen=1700000000+2i+1
  *
+ * Without a `create` line first, the existing FILE is updated in place
+ * (created with default capacities when there is none).
  * A row that a line names is created when absent (the header's generation
  * is bumped, as the aggregator does); `del` frees it (bumped again).
  */
@@ -612,6 +614,19 @@ static void del(struct sw *w, int n, char **tok)
     }
 }
 
+/* Maps the existing file, or creates one with default capacities when there is none. */
+static void ensure_mapped(struct sw *w)
+{
+    char *none[] = {"create"};
+
+    if (w->h)
+        return;
+    if (access(w->path, F_OK) == 0)
+        map_file(w, w->path);
+    else
+        create(w, 1, none);
+}
+
 static void apply_line(struct sw *w, const char *line)
 {
     char buf[4096], *tok[MAX_TOKENS];
@@ -625,10 +640,7 @@ static void apply_line(struct sw *w, const char *line)
         create(w, n, tok);
         return;
     }
-    if (!w->h) {
-        char *none[] = {"create"};
-        create(w, 1, none);
-    }
+    ensure_mapped(w);
     if (strcmp(tok[0], "header") == 0)
         header(w, n, tok);
     else if (strcmp(tok[0], "scalar") == 0)
@@ -709,8 +721,6 @@ int main(int argc, char **argv)
     w.path = argv[optind];
     if (!w.now_fixed)
         w.now = (uint64_t)time(NULL);
-    if (access(w.path, F_OK) == 0)
-        map_file(&w, w.path);
 
     for (uint64_t r = 0; r < reps; r++) {
         if (!w.now_fixed)
@@ -718,10 +728,7 @@ int main(int argc, char **argv)
         w.updated_set = false;
         for (int i = 0; i < nlines; i++)
             apply_line(&w, lines[i]);
-        if (!w.h) {
-            char *none[] = {"create"};
-            create(&w, 1, none);
-        }
+        ensure_mapped(&w);
         if (!w.updated_set)
             w.h->updated = w.now;
         if (w.pending_rename) {
