@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#define _GNU_SOURCE /* sendmmsg */
+#include "probe/export.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "lib/addr.h"
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int export_init(struct exporter *x, int version, uint32_t domain, uint32_t sampling,
+                uint64_t boot_ms, uint32_t mtu, uint32_t rate, char *err, size_t errlen)
+{
+    memset(x, 0, sizeof *x);
+    if (version != FSN_FMT_V5 && version != FSN_FMT_V9 && version != FSN_FMT_IPFIX) {
+        snprintf(err, errlen, "export version must be 5, 9 or 10, not %d", version);
+        return -1;
+    }
+    if (mtu < 128 || mtu > EXPORT_DGRAM_MAX) {
+        snprintf(err, errlen, "export datagram size must be 128..%d bytes", EXPORT_DGRAM_MAX);
+        return -1;
+    }
+    x->dgram = malloc(EXPORT_BATCH * sizeof *x->dgram);
+    if (!x->dgram) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    fsn_enc_init(&x->enc, version, domain, sampling, boot_ms);
+    x->mtu = mtu;
+    x->rate = rate;
+    x->tokens = EXPORT_BATCH;
+    x->last_refill_ns = mono_ns();
+    x->now_ms = boot_ms;
+    return 0;
+}
+
+int export_add_collector(struct exporter *x, const char *hostport, char *err, size_t errlen)
+{
+    struct export_collector *c;
+    struct addrinfo hints, *res = NULL;
+    char host[256], port[8];
+    uint16_t portnum;
+    int rc, sndbuf = 4 << 20;
+
+    if (x->ncol == EXPORT_MAX_COLLECTORS) {
+        snprintf(err, errlen, "at most %d collectors", EXPORT_MAX_COLLECTORS);
+        return -1;
+    }
+    if (fsn_hostport_split(hostport, host, sizeof host, &portnum) != 0 || portnum == 0) {
+        snprintf(err, errlen, "collector \"%s\": expected HOST:PORT or [IPv6]:PORT", hostport);
+        return -1;
+    }
+    snprintf(port, sizeof port, "%u", portnum);
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_DGRAM;
+    rc = getaddrinfo(host, port, &hints, &res);
+    if (rc != 0) {
+        snprintf(err, errlen, "collector \"%s\": %s", hostport, gai_strerror(rc));
+        return -1;
+    }
+    c = &x->col[x->ncol];
+    memset(c, 0, sizeof *c);
+    snprintf(c->name, sizeof c->name, "%s", hostport);
+    memcpy(&c->addr, res->ai_addr, res->ai_addrlen);
+    c->addrlen = res->ai_addrlen;
+    c->fd = socket(res->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    freeaddrinfo(res);
+    if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&c->addr, c->addrlen) != 0) {
+        snprintf(err, errlen, "collector \"%s\": %s", hostport, strerror(errno));
+        if (c->fd >= 0)
+            close(c->fd);
+        return -1;
+    }
+    setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+    c->locallen = sizeof c->local;
+    getsockname(c->fd, (struct sockaddr *)&c->local, &c->locallen);
+    x->ncol++;
+    return 0;
+}
+
+/* Extracts family, address bytes and port of a socket address. */
+static bool sa_parts(const struct sockaddr_storage *ss, uint8_t *family, uint8_t addr[16],
+                     uint16_t *port)
+{
+    memset(addr, 0, 16);
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *s = (const struct sockaddr_in *)ss;
+        *family = FSN_FAMILY_IPV4;
+        memcpy(addr, &s->sin_addr, 4);
+        *port = ntohs(s->sin_port);
+        return true;
+    }
+    if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)ss;
+        *family = FSN_FAMILY_IPV6;
+        memcpy(addr, &s->sin6_addr, 16);
+        *port = ntohs(s->sin6_port);
+        return true;
+    }
+    return false;
+}
+
+bool export_is_own(const struct exporter *x, const struct fsn_flow_key *k)
+{
+    if (k->proto != FSN_PROTO_UDP)
+        return false;
+    for (int i = 0; i < x->ncol; i++) {
+        uint8_t fam, a[16], la[16];
+        uint16_t port, lport;
+        if (!sa_parts(&x->col[i].addr, &fam, a, &port) ||
+            !sa_parts(&x->col[i].local, &fam, la, &lport))
+            continue;
+        if (k->family == fam && k->dport == port && k->sport == lport &&
+            memcmp(k->dst, a, 16) == 0 && memcmp(k->src, la, 16) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Waits until the token bucket allows `n` more datagrams. */
+static void pace(struct exporter *x, uint32_t n)
+{
+    uint64_t now;
+    double burst = EXPORT_BATCH;
+
+    if (x->rate == 0)
+        return;
+    for (;;) {
+        now = mono_ns();
+        x->tokens += (double)(now - x->last_refill_ns) * x->rate / 1e9;
+        x->last_refill_ns = now;
+        if (x->tokens > burst)
+            x->tokens = burst;
+        if (x->tokens >= n)
+            break;
+        struct timespec ts = {0, (long)((n - x->tokens) * 1e9 / x->rate)};
+        if (ts.tv_nsec > 999999999)
+            ts.tv_nsec = 999999999;
+        nanosleep(&ts, NULL);
+    }
+    x->tokens -= n;
+}
+
+static void send_batch(struct exporter *x)
+{
+    struct mmsghdr msg[EXPORT_BATCH];
+    struct iovec iov[EXPORT_BATCH];
+
+    if (x->ndgram == 0)
+        return;
+    pace(x, x->ndgram);
+    memset(msg, 0, sizeof msg);
+    for (uint32_t i = 0; i < x->ndgram; i++) {
+        iov[i].iov_base = x->dgram[i];
+        iov[i].iov_len = x->dlen[i];
+        msg[i].msg_hdr.msg_iov = &iov[i];
+        msg[i].msg_hdr.msg_iovlen = 1;
+    }
+    for (int c = 0; c < x->ncol; c++) {
+        struct export_collector *col = &x->col[c];
+        uint32_t done = 0;
+        while (done < x->ndgram) {
+            int n = sendmmsg(col->fd, msg + done, x->ndgram - done, 0);
+            if (n > 0) {
+                done += (uint32_t)n;
+                col->sent += (uint32_t)n;
+                continue;
+            }
+            if (n < 0 && errno == EINTR)
+                continue;
+            /* One datagram could not go (refused, no buffer): count it and go on. */
+            static struct log_limit lim;
+            log_ratelimited(&lim, 10, LOG_WARNING, "export to %s: %s", col->name,
+                            strerror(errno));
+            col->errors++;
+            x->st.send_errors++;
+            done++;
+        }
+    }
+    x->ndgram = 0;
+}
+
+/* Encodes the queued flows into datagrams, sending each full batch. */
+static void encode_queue(struct exporter *x)
+{
+    uint32_t off = 0;
+
+    while (off < x->nqueue) {
+        size_t len = 0, used = 0;
+        uint64_t skipped = x->enc.skipped, records = x->enc.records;
+        int rc = fsn_enc_datagram(&x->enc, x->queue + off, x->nqueue - off, x->now_ms,
+                                  x->dgram[x->ndgram], x->mtu, &len, &used);
+        if (rc != 0) {
+            log_err("export: cannot encode: %d", rc);
+            break;
+        }
+        x->st.skipped += x->enc.skipped - skipped;
+        x->st.flows += x->enc.records - records;
+        off += (uint32_t)used;
+        if (len > 0) {
+            x->dlen[x->ndgram++] = (uint32_t)len;
+            x->st.datagrams++;
+            if (x->ndgram == EXPORT_BATCH)
+                send_batch(x);
+        }
+    }
+    x->nqueue = 0;
+}
+
+void export_flow(struct exporter *x, const struct fsn_flow *f)
+{
+    if (f->last_ms > x->now_ms)
+        x->now_ms = f->last_ms;
+    x->queue[x->nqueue++] = *f;
+    if (x->nqueue == EXPORT_QUEUE)
+        encode_queue(x);
+}
+
+void export_flush(struct exporter *x, uint64_t now_ms)
+{
+    if (now_ms > x->now_ms)
+        x->now_ms = now_ms;
+    encode_queue(x);
+    if (fsn_enc_templates_due(&x->enc, x->now_ms)) {
+        size_t len = 0;
+        if (fsn_enc_templates(&x->enc, x->now_ms, x->dgram[x->ndgram], x->mtu, &len) == 0 &&
+            len > 0) {
+            x->dlen[x->ndgram++] = (uint32_t)len;
+            x->st.datagrams++;
+        }
+    }
+    send_batch(x);
+}
+
+void export_fini(struct exporter *x)
+{
+    for (int i = 0; i < x->ncol; i++)
+        close(x->col[i].fd);
+    free(x->dgram);
+    x->dgram = NULL;
+    x->ncol = 0;
+}

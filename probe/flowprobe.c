@@ -1,0 +1,660 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * flowprobe: a libpcap NetFlow v5/v9/IPFIX probe.
+ * Parse options and config, open the capture and the export sockets, drop
+ * privileges, then one loop: packets -> flow table -> export.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <net/if.h>
+#include <pcap/pcap.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/conffile.h"
+#include "common/log.h"
+#include "common/progress.h"
+#include "lib/error.h"
+#include "lib/pkt.h"
+#include "probe/frag.h"
+#include "probe/probe.h"
+
+struct probe_counters {
+    uint64_t packets;      /* packets read from the capture */
+    uint64_t ip;           /* IP packets metered */
+    uint64_t octets;       /* IP-layer bytes metered */
+    uint64_t non_ip;       /* frames without IP (ARP, LLDP, ...) */
+    uint64_t malformed;    /* truncated or inconsistent packets, skipped */
+    uint64_t unsupported;  /* encapsulations the parser does not handle */
+    uint64_t sampled_out;  /* packets not metered because of 1:N sampling */
+    uint64_t own_export;   /* our own export datagrams seen on the interface */
+    uint64_t truncated_file;
+};
+
+struct probe {
+    struct probe_conf conf;
+    pcap_t *pcap;
+    int dlt;
+    bool live;
+    struct ft ft;
+    struct frag frag;
+    struct exporter x;
+    struct probe_counters st;
+    uint64_t sample_ctr;
+    uint64_t next_tick_ms;
+    uint64_t last_ts_ms;
+    uint64_t start_mono_ms;
+};
+
+static volatile sig_atomic_t stop_requested, stats_requested;
+
+static void on_signal(int sig)
+{
+    if (sig == SIGUSR1)
+        stats_requested = 1;
+    else
+        stop_requested = 1;
+}
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Flow table -> export: one expired flow becomes one record. */
+static void on_expired(void *arg, const struct ft_entry *e, uint8_t reason)
+{
+    struct probe *p = arg;
+    struct fsn_flow f;
+
+    memset(&f, 0, sizeof f);
+    f.key = e->key;
+    /*
+     * A record's counts are estimates of the traffic (lib/flow.h): the
+     * metered counts times the sampling interval. The encoder puts the
+     * metered counts on the wire and announces the interval.
+     */
+    f.packets = e->packets * p->conf.sampling;
+    f.octets = e->octets * p->conf.sampling;
+    f.first_ms = e->first_ms;
+    f.last_ms = e->last_ms;
+    f.tcp_flags = e->tcp_flags;
+    f.end_reason = reason;
+    f.sampling = p->conf.sampling;
+    export_flow(&p->x, &f);
+}
+
+/* Fragment table -> flow table: counts released by the fragment table. */
+static void on_frag_account(void *arg, const struct fsn_flow_key *k, uint64_t packets,
+                            uint64_t octets, uint64_t ts_ms)
+{
+    struct probe *p = arg;
+    ft_add(&p->ft, k, packets, octets, 0, ts_ms);
+}
+
+/* Once a second of flow time: timeouts, fragment slots, partly filled datagrams. */
+static void tick(struct probe *p, uint64_t now_ms)
+{
+    ft_expire(&p->ft, now_ms);
+    frag_expire(&p->frag, now_ms);
+    export_flush(&p->x, now_ms);
+    p->next_tick_ms = now_ms + 1000;
+}
+
+static void on_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+    struct probe *p = (struct probe *)arg;
+    uint64_t ts = (uint64_t)h->ts.tv_sec * 1000 + (uint64_t)h->ts.tv_usec / 1000;
+    struct fsn_pkt pk;
+    int rc;
+
+    p->st.packets++;
+    if (ts > p->last_ts_ms)
+        p->last_ts_ms = ts;
+    if (p->conf.sampling > 1 && p->sample_ctr++ % p->conf.sampling != 0) {
+        p->st.sampled_out++;
+        goto out;
+    }
+    rc = fsn_pkt_parse(p->dlt, bytes, h->caplen, h->len, &pk);
+    if (rc != 0) {
+        static struct log_limit lim;
+        if (rc == FSN_E_NOTIP) {
+            p->st.non_ip++;
+        } else if (rc == FSN_E_UNSUP) {
+            p->st.unsupported++;
+            log_ratelimited(&lim, 60, LOG_WARNING,
+                            "packet %llu: unsupported encapsulation on link type %s, skipped",
+                            (unsigned long long)p->st.packets,
+                            pcap_datalink_val_to_name(p->dlt));
+        } else {
+            p->st.malformed++;
+        }
+        goto out;
+    }
+    pk.key.in_if = p->conf.ifindex;
+    if (p->live && export_is_own(&p->x, &pk.key)) {
+        p->st.own_export++;
+        goto out;
+    }
+    p->st.ip++;
+    p->st.octets += pk.ip_len;
+    if (pk.frag != FSN_FRAG_NONE && !frag_packet(&p->frag, &pk, ts))
+        goto out;
+    ft_add(&p->ft, &pk.key, 1, pk.ip_len, pk.tcp_flags, ts);
+out:
+    if (p->last_ts_ms >= p->next_tick_ms)
+        tick(p, p->last_ts_ms);
+}
+
+static void report(struct probe *p, bool final)
+{
+    struct pcap_stat ps;
+    const struct ft_stats *f = &p->ft.st;
+    const struct export_stats *x = &p->x.st;
+    unsigned long long kdrop = 0;
+
+    if (p->live && pcap_stats(p->pcap, &ps) == 0)
+        kdrop = (unsigned long long)ps.ps_drop + ps.ps_ifdrop;
+    log_info("%s: packets %llu (IP %llu, %llu octets; non-IP %llu, malformed %llu, "
+             "unsupported %llu, sampled out %llu, own export %llu, kernel drops %llu)",
+             final ? "final" : "stats", (unsigned long long)p->st.packets,
+             (unsigned long long)p->st.ip, (unsigned long long)p->st.octets,
+             (unsigned long long)p->st.non_ip, (unsigned long long)p->st.malformed,
+             (unsigned long long)p->st.unsupported, (unsigned long long)p->st.sampled_out,
+             (unsigned long long)p->st.own_export, kdrop);
+    log_info("%s: flows created %llu, expired idle %llu, active %llu, tcp-end %llu, "
+             "forced %llu, table-full %llu; in table %llu (peak %llu, %zu KiB)",
+             final ? "final" : "stats", (unsigned long long)f->created,
+             (unsigned long long)f->expired[FSN_END_IDLE],
+             (unsigned long long)f->expired[FSN_END_ACTIVE],
+             (unsigned long long)f->expired[FSN_END_EOF],
+             (unsigned long long)f->expired[FSN_END_FORCED],
+             (unsigned long long)f->expired[FSN_END_LACK], (unsigned long long)f->active,
+             (unsigned long long)f->peak, ft_memory(&p->ft) / 1024);
+    log_info("%s: fragments first %llu, later %llu (attributed %llu, without first %llu)",
+             final ? "final" : "stats", (unsigned long long)p->frag.st.first,
+             (unsigned long long)p->frag.st.later, (unsigned long long)p->frag.st.attributed,
+             (unsigned long long)p->frag.st.orphaned);
+    log_info("%s: exported %llu records in %llu datagrams (not representable in v5: %llu), "
+             "send errors %llu",
+             final ? "final" : "stats", (unsigned long long)x->flows,
+             (unsigned long long)x->datagrams, (unsigned long long)x->skipped,
+             (unsigned long long)x->send_errors);
+}
+
+static void show_progress(struct probe *p)
+{
+    double secs = (double)(mono_ms() - p->start_mono_ms) / 1000.0;
+    progress_update("flowprobe: %llu packets (%.0f/s), %llu flows in table, %llu records exported",
+                    (unsigned long long)p->st.packets, secs > 0 ? (double)p->st.packets / secs : 0,
+                    (unsigned long long)p->ft.st.active, (unsigned long long)p->x.st.flows);
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: flowprobe (-i IFACE | -r FILE) [-e HOST:PORT]... [options]\n"
+            "\n"
+            "Meters packets into flows and exports them as NetFlow v5, v9 or IPFIX.\n"
+            "\n"
+            "  -i IFACE        capture live on IFACE\n"
+            "  -r FILE         read a pcap or pcapng file; flow times are packet times;\n"
+            "                  every flow is exported when the file ends\n"
+            "  -f BPF          capture filter (pcap-filter(7))\n"
+            "  -e HOST:PORT    collector (IPv6: [ADDR]:PORT); repeat for several\n"
+            "  -V 5|9|10       export format (10 = IPFIX; default 10)\n"
+            "  -m N            flow table bound (default 1000000)\n"
+            "  -s N            meter one packet in N (default 1: every packet)\n"
+            "  -o N            observation domain / source id (default 0)\n"
+            "  -t NAME=SECONDS timeout: active, inactive, tcp, tcp-end, udp, icmp\n"
+            "                  (defaults 60, 15, 30, 5, 15, 10); repeatable\n"
+            "  -R N            export at most N datagrams/s per collector (0: unpaced)\n"
+            "  -u USER         drop privileges to USER after opening capture and sockets\n"
+            "  -p FILE         write the process id to FILE\n"
+            "  -c FILE         config file (options given here override it)\n"
+            "  -n              check the config and options, then exit\n"
+            "  -d              stay in the foreground, log to stderr\n"
+            "  -v              more log output (repeat for debug)\n"
+            "  -h, --help      this help; --help-config lists the config directives\n"
+            "  --version       print the version\n"
+            "\n"
+            "SIGUSR1 logs the counters; SIGTERM/SIGINT export every flow and stop.\n"
+            "See flowprobe(8).\n");
+}
+
+static int parse_timeout(struct probe_conf *c, const char *arg, char *err, size_t errlen)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } names[] = {
+        {"active", offsetof(struct ft_timeouts, active_ms)},
+        {"inactive", offsetof(struct ft_timeouts, idle_ms) + FT_CLASS_OTHER * sizeof(uint32_t)},
+        {"general", offsetof(struct ft_timeouts, idle_ms) + FT_CLASS_OTHER * sizeof(uint32_t)},
+        {"tcp", offsetof(struct ft_timeouts, idle_ms) + FT_CLASS_TCP * sizeof(uint32_t)},
+        {"tcp-end", offsetof(struct ft_timeouts, idle_ms) + FT_CLASS_TCP_END * sizeof(uint32_t)},
+        {"udp", offsetof(struct ft_timeouts, idle_ms) + FT_CLASS_UDP * sizeof(uint32_t)},
+        {"icmp", offsetof(struct ft_timeouts, idle_ms) + FT_CLASS_ICMP * sizeof(uint32_t)},
+    };
+    const char *eq = strchr(arg, '=');
+    uint64_t v;
+
+    if (!eq) {
+        snprintf(err, errlen, "-t %s: expected NAME=SECONDS", arg);
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (strlen(names[i].name) == (size_t)(eq - arg) &&
+            strncmp(arg, names[i].name, (size_t)(eq - arg)) == 0) {
+            if (fsn_conf_seconds(eq + 1, 1, 86400, &v, err, errlen) != 0)
+                return -1;
+            *(uint32_t *)((char *)&c->to + names[i].off) = (uint32_t)(v * 1000);
+            return 0;
+        }
+    }
+    snprintf(err, errlen, "-t %s: unknown timeout (active, inactive, tcp, tcp-end, udp, icmp)",
+             arg);
+    return -1;
+}
+
+static const struct option long_opts[] = {
+    {"help", no_argument, NULL, 'h'},
+    {"help-config", no_argument, NULL, 'H'},
+    {"version", no_argument, NULL, 'X'},
+    {NULL, 0, NULL, 0},
+};
+static const char short_opts[] = "i:r:f:e:V:m:s:o:t:R:u:p:c:ndvh";
+
+/* Applies command-line options over the config. Returns 0, 1 (exit 0) or -1 (exit 2). */
+static int apply_options(struct probe_conf *c, int argc, char **argv, bool *check_only,
+                         bool *foreground, int *verbose)
+{
+    char err[256];
+    bool cli_collectors = false;
+    int opt;
+    uint64_t v;
+
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
+        err[0] = '\0';
+        switch (opt) {
+        case 'i':
+            snprintf(c->interface, sizeof c->interface, "%s", optarg);
+            break;
+        case 'r':
+            snprintf(c->read_file, sizeof c->read_file, "%s", optarg);
+            break;
+        case 'f':
+            snprintf(c->filter, sizeof c->filter, "%s", optarg);
+            break;
+        case 'e':
+            if (!cli_collectors) {
+                c->ncollector = 0;
+                cli_collectors = true;
+            }
+            if (c->ncollector == EXPORT_MAX_COLLECTORS) {
+                fprintf(stderr, "flowprobe: at most %d collectors\n", EXPORT_MAX_COLLECTORS);
+                return -1;
+            }
+            snprintf(c->collector[c->ncollector++], sizeof c->collector[0], "%s", optarg);
+            break;
+        case 'V':
+            if (strcmp(optarg, "5") && strcmp(optarg, "9") && strcmp(optarg, "10") &&
+                strcmp(optarg, "ipfix")) {
+                fprintf(stderr, "flowprobe: -V must be 5, 9 or 10\n");
+                return -1;
+            }
+            c->version = optarg[0] == 'i' ? 10 : atoi(optarg);
+            break;
+        case 'm':
+            if (fsn_conf_uint(optarg, 16, 100000000, &v, err, sizeof err) != 0)
+                goto bad;
+            c->max_flows = (uint32_t)v;
+            break;
+        case 's':
+            if (fsn_conf_uint(optarg, 1, 16383, &v, err, sizeof err) != 0)
+                goto bad;
+            c->sampling = (uint32_t)v;
+            break;
+        case 'o':
+            if (fsn_conf_uint(optarg, 0, UINT32_MAX, &v, err, sizeof err) != 0)
+                goto bad;
+            c->domain = (uint32_t)v;
+            break;
+        case 't':
+            if (parse_timeout(c, optarg, err, sizeof err) != 0)
+                goto bad;
+            break;
+        case 'R':
+            if (fsn_conf_uint(optarg, 0, 10000000, &v, err, sizeof err) != 0)
+                goto bad;
+            c->export_rate = (uint32_t)v;
+            c->export_rate_set = true;
+            break;
+        case 'u':
+            snprintf(c->user, sizeof c->user, "%s", optarg);
+            break;
+        case 'p':
+            snprintf(c->pidfile, sizeof c->pidfile, "%s", optarg);
+            break;
+        case 'c':
+            break; /* read before the other options */
+        case 'n':
+            *check_only = true;
+            break;
+        case 'd':
+            *foreground = true;
+            break;
+        case 'v':
+            (*verbose)++;
+            break;
+        case 'h':
+            usage(stdout);
+            return 1;
+        case 'H':
+            conffile_print_help(stdout, probe_conf_directives, probe_conf_ndirectives);
+            return 1;
+        case 'X':
+            printf("flowprobe %s\n", FSN_VERSION);
+            return 1;
+        default:
+            usage(stderr);
+            return -1;
+        }
+        continue;
+    bad:
+        fprintf(stderr, "flowprobe: -%c %s: %s\n", opt, optarg, err);
+        return -1;
+    }
+    if (optind < argc) {
+        fprintf(stderr, "flowprobe: unexpected argument \"%s\"\n", argv[optind]);
+        return -1;
+    }
+    return 0;
+}
+
+static int drop_privileges(const char *user)
+{
+    struct passwd *pw = getpwnam(user);
+
+    if (!pw) {
+        log_err("user \"%s\" not found", user);
+        return -1;
+    }
+    if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+        setuid(pw->pw_uid) != 0) {
+        log_err("cannot become user \"%s\": %s", user, strerror(errno));
+        return -1;
+    }
+    if (pw->pw_uid != 0 && setuid(0) == 0) {
+        log_err("privileges could be regained after dropping them");
+        return -1;
+    }
+    return 0;
+}
+
+static int open_capture(struct probe *p)
+{
+    char errbuf[PCAP_ERRBUF_SIZE] = "";
+    struct probe_conf *c = &p->conf;
+    struct bpf_program prog;
+
+    if (c->read_file[0]) {
+        p->pcap = pcap_open_offline_with_tstamp_precision(c->read_file,
+                                                          PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+        if (!p->pcap) {
+            log_err("%s: %s", c->read_file, errbuf);
+            return -1;
+        }
+    } else {
+        p->live = true;
+        p->pcap = pcap_create(c->interface, errbuf);
+        if (!p->pcap) {
+            log_err("%s: %s", c->interface, errbuf);
+            return -1;
+        }
+        pcap_set_snaplen(p->pcap, (int)c->snaplen);
+        pcap_set_promisc(p->pcap, c->promisc);
+        pcap_set_timeout(p->pcap, 200);
+        pcap_set_buffer_size(p->pcap, (int)(c->buffer_mb << 20));
+        int rc = pcap_activate(p->pcap);
+        if (rc < 0) {
+            log_err("%s: %s", c->interface, pcap_geterr(p->pcap));
+            return -1;
+        }
+        if (rc > 0)
+            log_warn("%s: %s", c->interface, pcap_geterr(p->pcap));
+        if (c->ifindex == 0)
+            c->ifindex = if_nametoindex(c->interface);
+    }
+    p->dlt = pcap_datalink(p->pcap);
+    if (!fsn_pkt_dlt_supported(p->dlt)) {
+        log_err("%s: link type %d (%s) is not supported", c->read_file[0] ? c->read_file :
+                c->interface, p->dlt, pcap_datalink_val_to_name(p->dlt) ?
+                pcap_datalink_val_to_name(p->dlt) : "unknown");
+        return -1;
+    }
+    if (c->filter[0]) {
+        if (pcap_compile(p->pcap, &prog, c->filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+            log_err("filter \"%s\": %s", c->filter, pcap_geterr(p->pcap));
+            return -1;
+        }
+        if (pcap_setfilter(p->pcap, &prog) != 0) {
+            log_err("filter: %s", pcap_geterr(p->pcap));
+            pcap_freecode(&prog);
+            return -1;
+        }
+        pcap_freecode(&prog);
+    }
+    return 0;
+}
+
+static void log_settings(const struct probe *p)
+{
+    const struct probe_conf *c = &p->conf;
+    char cols[1024] = "";
+
+    for (int i = 0; i < c->ncollector; i++) {
+        strncat(cols, i ? ", " : "", sizeof cols - strlen(cols) - 1);
+        strncat(cols, c->collector[i], sizeof cols - strlen(cols) - 1);
+    }
+    log_info("flowprobe %s on %s%s%s (link type %s): key src, dst, sport, dport, proto, tos, "
+             "vlan, input if %u; timeouts active %us, inactive %us, tcp %us, tcp-end %us, "
+             "udp %us, icmp %us; table max %u flows; sampling 1:%u; export %s domain %u "
+             "to %s (datagrams <= %u bytes, %s%u/s)",
+             FSN_VERSION, c->read_file[0] ? "file " : "interface ",
+             c->read_file[0] ? c->read_file : c->interface,
+             c->filter[0] ? " with filter" : "", pcap_datalink_val_to_name(p->dlt), c->ifindex,
+             c->to.active_ms / 1000, c->to.idle_ms[FT_CLASS_OTHER] / 1000,
+             c->to.idle_ms[FT_CLASS_TCP] / 1000, c->to.idle_ms[FT_CLASS_TCP_END] / 1000,
+             c->to.idle_ms[FT_CLASS_UDP] / 1000, c->to.idle_ms[FT_CLASS_ICMP] / 1000,
+             c->max_flows, c->sampling,
+             c->version == 10 ? "IPFIX" : c->version == 9 ? "NetFlow v9" : "NetFlow v5",
+             c->domain, c->ncollector ? cols : "(no collector: metering only)", c->mtu,
+             c->export_rate ? "at most " : "unpaced, ", c->export_rate);
+}
+
+/* Reads packets until the file ends or a signal asks to stop. */
+static void run(struct probe *p)
+{
+    bool tty = progress_enabled();
+    uint64_t next_progress = 0;
+
+    while (!stop_requested) {
+        int n = pcap_dispatch(p->pcap, 8192, on_packet, (u_char *)p);
+        if (n == PCAP_ERROR_BREAK)
+            break;
+        if (n == PCAP_ERROR) {
+            if (p->live) {
+                log_err("capture: %s", pcap_geterr(p->pcap));
+                break;
+            }
+            /* A damaged or truncated file: keep what was read. */
+            p->st.truncated_file++;
+            log_warn("%s: %s; ending with the %llu packets read", p->conf.read_file,
+                     pcap_geterr(p->pcap), (unsigned long long)p->st.packets);
+            break;
+        }
+        if (n == 0 && !p->live)
+            break; /* end of file */
+        if (p->live) {
+            uint64_t now = wall_ms();
+            if (now >= p->next_tick_ms)
+                tick(p, now > p->last_ts_ms ? now : p->last_ts_ms);
+        }
+        if (stats_requested) {
+            stats_requested = 0;
+            report(p, false);
+        }
+        if (tty && mono_ms() >= next_progress) {
+            show_progress(p);
+            next_progress = mono_ms() + 250;
+        }
+    }
+    if (tty)
+        progress_done();
+}
+
+int main(int argc, char **argv)
+{
+    struct probe *p = calloc(1, sizeof *p);
+    bool check_only = false, foreground = false;
+    int verbose = 0, ret = 1, opt;
+    char err[512];
+    const char *conffile = NULL;
+    struct sigaction sa;
+
+    if (!p)
+        return 1;
+    probe_conf_defaults(&p->conf);
+    /* The config file comes first, so that options on the command line override it. */
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1)
+        if (opt == 'c')
+            conffile = optarg;
+    opterr = 1;
+    if (conffile && conffile_load(conffile, probe_conf_directives, probe_conf_ndirectives,
+                                  &p->conf, err, sizeof err) != 0) {
+        fprintf(stderr, "flowprobe: %s\n", err);
+        goto out_nolog;
+    }
+    switch (apply_options(&p->conf, argc, argv, &check_only, &foreground, &verbose)) {
+    case 1:
+        ret = 0;
+        goto out_nolog;
+    case -1:
+        ret = 2;
+        goto out_nolog;
+    }
+    if (!p->conf.interface[0] == !p->conf.read_file[0]) {
+        fprintf(stderr, "flowprobe: give exactly one of -i IFACE and -r FILE\n");
+        ret = 2;
+        goto out_nolog;
+    }
+    if (p->conf.interface[0] && !p->conf.export_rate_set)
+        p->conf.export_rate = 0;
+    if (check_only) {
+        printf("flowprobe: configuration OK\n");
+        ret = 0;
+        goto out_nolog;
+    }
+    log_init("flowprobe", foreground || p->conf.read_file[0] || isatty(2),
+             verbose > 1 ? LOG_DEBUG : LOG_INFO);
+
+    if (open_capture(p) != 0)
+        goto out;
+    if (export_init(&p->x, p->conf.version, p->conf.domain, p->conf.sampling, 0, p->conf.mtu,
+                    p->conf.export_rate, err, sizeof err) != 0) {
+        log_err("%s", err);
+        goto out;
+    }
+    p->x.enc.tmpl_refresh_ms = p->conf.tmpl_refresh_s * 1000;
+    for (int i = 0; i < p->conf.ncollector; i++) {
+        if (export_add_collector(&p->x, p->conf.collector[i], err, sizeof err) != 0) {
+            log_err("%s", err);
+            goto out;
+        }
+    }
+    if (ft_init(&p->ft, p->conf.max_flows, &p->conf.to, on_expired, p) != 0 ||
+        frag_init(&p->frag, p->conf.frag_slots, 30000, on_frag_account, p) != 0) {
+        log_err("out of memory for the flow table");
+        goto out;
+    }
+    if (p->conf.user[0] && drop_privileges(p->conf.user) != 0)
+        goto out;
+    if (p->conf.pidfile[0]) {
+        FILE *f = fopen(p->conf.pidfile, "w");
+        if (!f || fprintf(f, "%ld\n", (long)getpid()) < 0 || fclose(f) != 0) {
+            log_err("%s: %s", p->conf.pidfile, strerror(errno));
+            goto out;
+        }
+    }
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    log_settings(p);
+    p->start_mono_ms = mono_ms();
+    /*
+     * The sysUpTime origin of v5/v9: the start of the capture's timeline,
+     * taken from the first packet for a file, from the clock when live.
+     */
+    if (p->live) {
+        p->x.enc.boot_ms = wall_ms();
+    } else {
+        struct pcap_pkthdr *h;
+        const u_char *d;
+        int rc = pcap_next_ex(p->pcap, &h, &d);
+        if (rc == 1) {
+            uint64_t t0 = (uint64_t)h->ts.tv_sec * 1000 + (uint64_t)h->ts.tv_usec / 1000;
+            p->x.enc.boot_ms = t0 > 1000 ? t0 - 1000 : 0;
+            p->x.now_ms = p->x.enc.boot_ms;
+            p->next_tick_ms = t0 + 1000;
+            on_packet((u_char *)p, h, d);
+        } else if (rc == PCAP_ERROR) {
+            p->st.truncated_file++;
+            log_warn("%s: %s", p->conf.read_file, pcap_geterr(p->pcap));
+        }
+    }
+    if (p->st.truncated_file == 0)
+        run(p);
+
+    /* End of file or stop: every flow is exported before we go. */
+    frag_flush(&p->frag);
+    ft_flush(&p->ft, FSN_END_FORCED);
+    export_flush(&p->x, p->last_ts_ms > p->x.now_ms ? p->last_ts_ms : p->x.now_ms);
+    report(p, true);
+    ret = 0;
+out:
+    if (p->conf.pidfile[0])
+        unlink(p->conf.pidfile);
+    ft_fini(&p->ft);
+    frag_fini(&p->frag);
+    export_fini(&p->x);
+    if (p->pcap)
+        pcap_close(p->pcap);
+out_nolog:
+    free(p);
+    return ret;
+}

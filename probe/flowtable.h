@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The probe's flow table: packets in, expired flows out.
+ *
+ * Entries live in one growable array and are found through a chained hash
+ * table of 32-bit indexes. Each entry sits on two doubly linked lists:
+ * the list of its timeout class, kept in order of last activity (so the
+ * inactive timeout is a scan from the head), and the list of all entries in
+ * order of creation (so the active timeout is a scan from the head too).
+ * The table is bounded: when it is full, the least recently active flow is
+ * forced out (counted as FSN_END_LACK) to make room.
+ *
+ * Time is the packet time, clamped to never go backwards, so that a replayed
+ * capture expires flows on its own timeline.
+ */
+#ifndef PROBE_FLOWTABLE_H
+#define PROBE_FLOWTABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/flow.h"
+
+/* Timeout classes: each has its own inactive timeout. */
+enum ft_class {
+    FT_CLASS_OTHER = 0,
+    FT_CLASS_TCP,
+    FT_CLASS_TCP_END,  /* TCP flow that has seen FIN or RST */
+    FT_CLASS_UDP,
+    FT_CLASS_ICMP,
+    FT_NCLASS
+};
+
+struct ft_timeouts {
+    uint32_t active_ms;            /* longest a flow runs before a record is exported */
+    uint32_t idle_ms[FT_NCLASS];   /* inactive timeout per class */
+};
+
+struct ft_entry {
+    struct fsn_flow_key key;
+    uint64_t packets;
+    uint64_t octets;
+    uint64_t first_ms;
+    uint64_t last_ms;
+    uint32_t hnext;        /* next entry in the hash chain, or FT_NIL */
+    uint32_t lprev, lnext; /* neighbours on the class list (by last activity) */
+    uint32_t cprev, cnext; /* neighbours on the creation list */
+    uint8_t tcp_flags;
+    uint8_t cls;           /* enum ft_class */
+    uint8_t pad[2];
+};
+
+/* Receives each flow that leaves the table; the entry is valid only during the call. */
+typedef void (*ft_emit_fn)(void *arg, const struct ft_entry *e, uint8_t end_reason);
+
+struct ft_stats {
+    uint64_t created;
+    uint64_t expired[8];   /* by enum fsn_end_reason */
+    uint64_t active;       /* entries in the table now */
+    uint64_t peak;         /* most entries at once */
+};
+
+struct ft {
+    struct ft_entry *e;    /* entries [0, used) of capacity `cap` */
+    uint32_t used, cap, max;
+    uint32_t free_head;
+    uint32_t *bucket;
+    uint32_t nbucket_mask;
+    uint32_t lhead[FT_NCLASS], ltail[FT_NCLASS];
+    uint32_t chead, ctail;
+    uint32_t seed;
+    uint64_t now_ms;
+    struct ft_timeouts to;
+    ft_emit_fn emit;
+    void *emit_arg;
+    struct ft_stats st;
+};
+
+#define FT_NIL UINT32_MAX
+
+/* Sets up a table for at most `max_flows` entries; returns 0 or FSN_E_NOMEM. */
+int ft_init(struct ft *t, uint32_t max_flows, const struct ft_timeouts *to, ft_emit_fn emit,
+            void *arg);
+
+/* Frees the table's memory (without emitting its flows: call ft_flush first). */
+void ft_fini(struct ft *t);
+
+/*
+ * Accounts `packets` packets of `octets` IP-layer bytes with TCP flags
+ * `tcp_flags` to the flow `k` at time `ts_ms` (Unix ms), creating the flow
+ * when needed. May emit the least active flow when the table is full.
+ */
+void ft_add(struct ft *t, const struct fsn_flow_key *k, uint64_t packets, uint64_t octets,
+            uint8_t tcp_flags, uint64_t ts_ms);
+
+/* Emits every flow whose inactive or active timeout has passed at `now_ms`. */
+void ft_expire(struct ft *t, uint64_t now_ms);
+
+/* Emits every flow with `reason` (end of capture, shutdown) and empties the table. */
+void ft_flush(struct ft *t, uint8_t reason);
+
+/* Bytes the table uses now (entries, hash buckets). */
+size_t ft_memory(const struct ft *t);
+
+/* The timeout class of a key and its TCP flags. */
+uint8_t ft_class_of(const struct fsn_flow_key *k, uint8_t tcp_flags);
+
+#endif

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "probe/frag.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/error.h"
+
+int frag_init(struct frag *f, uint32_t nslots, uint32_t timeout_ms, frag_account_fn account,
+              void *arg)
+{
+    uint32_t n = 64;
+
+    memset(f, 0, sizeof *f);
+    while (n < nslots && n < (1u << 24))
+        n <<= 1;
+    f->slot = calloc(n, sizeof *f->slot);
+    if (!f->slot)
+        return FSN_E_NOMEM;
+    f->mask = n - 1;
+    f->timeout_ms = timeout_ms;
+    f->account = account;
+    f->arg = arg;
+    return 0;
+}
+
+void frag_fini(struct frag *f)
+{
+    free(f->slot);
+    f->slot = NULL;
+}
+
+/* Gives a slot's pending counts to the port-0 flow and frees the slot. */
+static void release(struct frag *f, struct frag_slot *s)
+{
+    if (s->pending_packets) {
+        f->st.orphaned += s->pending_packets;
+        f->account(f->arg, &s->key, s->pending_packets, s->pending_octets, s->seen_ms);
+    }
+    memset(s, 0, sizeof *s);
+}
+
+static struct frag_slot *lookup(struct frag *f, const struct fsn_pkt *p, bool *found)
+{
+    struct fsn_flow_key k = p->key;
+    struct frag_slot *s;
+
+    k.sport = k.dport = 0;
+    s = &f->slot[(fsn_flow_key_hash(&k, p->frag_id) ^ p->frag_id) & f->mask];
+    *found = s->used && s->id == p->frag_id && fsn_flow_key_eq(&s->key, &k);
+    if (!*found) {
+        if (s->used)
+            release(f, s);
+        s->key = k;
+        s->id = p->frag_id;
+        s->used = 1;
+    }
+    return s;
+}
+
+int frag_packet(struct frag *f, struct fsn_pkt *p, uint64_t ts_ms)
+{
+    bool found;
+    struct frag_slot *s = lookup(f, p, &found);
+
+    s->seen_ms = ts_ms;
+    if (p->frag == FSN_FRAG_FIRST) {
+        f->st.first++;
+        s->sport = p->key.sport;
+        s->dport = p->key.dport;
+        s->have_ports = 1;
+        if (s->pending_packets) {
+            struct fsn_flow_key k = p->key;
+            f->st.attributed += s->pending_packets;
+            f->account(f->arg, &k, s->pending_packets, s->pending_octets, ts_ms);
+            s->pending_packets = s->pending_octets = 0;
+        }
+        return 1;
+    }
+    f->st.later++;
+    if (s->have_ports) {
+        p->key.sport = s->sport;
+        p->key.dport = s->dport;
+        f->st.attributed++;
+        return 1;
+    }
+    s->pending_packets++;
+    s->pending_octets += p->ip_len;
+    return 0;
+}
+
+void frag_expire(struct frag *f, uint64_t now_ms)
+{
+    for (uint32_t i = 0; i <= f->mask; i++) {
+        struct frag_slot *s = &f->slot[i];
+        if (s->used && s->seen_ms + f->timeout_ms <= now_ms)
+            release(f, s);
+    }
+}
+
+void frag_flush(struct frag *f)
+{
+    for (uint32_t i = 0; i <= f->mask; i++)
+        if (f->slot[i].used)
+            release(f, &f->slot[i]);
+}
