@@ -95,7 +95,7 @@ struct fsn_dec_session *fsn_dec_session_new(const struct fsn_dec_limits *lim,
 
 static void pend_unlink_head(struct fsn_dec_session *s)
 {
-    struct fsn__pending *p = s->pend_head;
+    struct fsn__dec_pending *p = s->pend_head;
 
     s->pend_head = p->next;
     if (!s->pend_head)
@@ -143,12 +143,12 @@ void fsn_dec_expire(struct fsn_dec_session *s, uint64_t now_ms)
  * the entry's bookkeeping too; to make room the oldest entries go first,
  * since the newest data is the likeliest to see its template soon.
  */
-static void pend_add(struct fsn__ctx *x, uint16_t set_id, struct fsn_rd body)
+static void pend_add(struct fsn__dec_ctx *x, uint16_t set_id, struct fsn_rd body)
 {
     struct fsn_dec_session *s = x->s;
     size_t len = fsn_rd_left(&body);
-    size_t need = sizeof(struct fsn__pending) + len;
-    struct fsn__pending *p;
+    size_t need = sizeof(struct fsn__dec_pending) + len;
+    struct fsn__dec_pending *p;
 
     if (need > s->lim.max_buffered_bytes) {
         s->c.buffered_drops++;
@@ -179,7 +179,7 @@ static void pend_add(struct fsn__ctx *x, uint16_t set_id, struct fsn_rd body)
 }
 
 /* Decodes the records of a data set (RFC 3954 §5.3, RFC 7011 §3.3.1). */
-static uint32_t decode_set(struct fsn__ctx *x, const struct fsn__tmpl *t, struct fsn_rd body)
+static uint32_t decode_set(struct fsn__dec_ctx *x, const struct fsn__dec_tmpl *t, struct fsn_rd body)
 {
     uint32_t n = 0;
 
@@ -197,9 +197,9 @@ static uint32_t decode_set(struct fsn__ctx *x, const struct fsn__tmpl *t, struct
     return n;
 }
 
-void fsn__data_set(struct fsn__ctx *x, uint16_t set_id, struct fsn_rd body)
+void fsn__data_set(struct fsn__dec_ctx *x, uint16_t set_id, struct fsn_rd body)
 {
-    const struct fsn__tmpl *t = fsn__tmpl_find(x->s, set_id);
+    const struct fsn__dec_tmpl *t = fsn__tmpl_find(x->s, set_id);
 
     if (!t) {
         x->s->c.notmpl_sets++;
@@ -210,16 +210,16 @@ void fsn__data_set(struct fsn__ctx *x, uint16_t set_id, struct fsn_rd body)
     x->nrecords += decode_set(x, t, body);
 }
 
-void fsn__pending_release(struct fsn__ctx *x, uint16_t id)
+void fsn__pending_release(struct fsn__dec_ctx *x, uint16_t id)
 {
     struct fsn_dec_session *s = x->s;
-    struct fsn__pending **pp = &s->pend_head, *prev = NULL;
-    struct fsn__hdr hdr = x->hdr;
+    struct fsn__dec_pending **pp = &s->pend_head, *prev = NULL;
+    struct fsn__dec_hdr hdr = x->hdr;
     bool buffered = x->buffered;
 
     while (*pp) {
-        struct fsn__pending *p = *pp;
-        const struct fsn__tmpl *t;
+        struct fsn__dec_pending *p = *pp;
+        const struct fsn__dec_tmpl *t;
         if (p->set_id != id) {
             prev = p;
             pp = &p->next;
@@ -288,7 +288,7 @@ static void seq_update(struct fsn_dec_session *s, uint32_t seq, uint32_t n, bool
 }
 
 /* Reads the v5 flow record at r (48 bytes, checked by the caller). */
-static void v5_record(struct fsn__ctx *x, struct fsn_rd *r, uint32_t sampling)
+static void v5_record(struct fsn__dec_ctx *x, struct fsn_rd *r, uint32_t sampling)
 {
     struct fsn_flow f;
     struct fsn_dec_meta m;
@@ -346,7 +346,7 @@ static void v5_record(struct fsn__ctx *x, struct fsn_rd *r, uint32_t sampling)
  * 48-byte records, 1 <= count <= 30. Anything else is malformed as a whole:
  * a v5 datagram has no inner structure to resynchronize on.
  */
-static void v5_decode(struct fsn__ctx *x, struct fsn_rd r, size_t len)
+static void v5_decode(struct fsn__dec_ctx *x, struct fsn_rd r, size_t len)
 {
     uint16_t version = 0, count = 0, sampling = 0;
     uint32_t uptime = 0, secs = 0, nsecs = 0, seq = 0, interval;
@@ -381,7 +381,7 @@ static void v5_decode(struct fsn__ctx *x, struct fsn_rd r, size_t len)
 int fsn_dec_datagram(struct fsn_dec_session *s, const uint8_t *data, size_t len, uint64_t now_ms,
                      fsn_dec_emit_fn emit, void *arg)
 {
-    struct fsn__ctx x;
+    struct fsn__dec_ctx x;
     uint8_t version;
     uint32_t domain;
     int ret = fsn_dec_peek(data, len, &version, &domain);

@@ -20,7 +20,7 @@
 #define FSN__MIN_TMPL_ID 256
 
 /* One template field: an information element (IPFIX) or field type (v9). */
-struct fsn__field {
+struct fsn__dec_field {
     uint32_t pen; /* enterprise number, 0 for IANA elements */
     uint16_t ie;  /* element id without the enterprise bit */
     uint16_t len; /* bytes, or FSN__VARLEN */
@@ -31,35 +31,35 @@ struct fsn__field {
  * templates the first `nscope` fields are the scope; in v9 those carry
  * scope types, not field types, and are never read as elements.
  */
-struct fsn__tmpl {
+struct fsn__dec_tmpl {
     uint16_t id;
     uint16_t nfields;
     uint16_t nscope;
     bool options;
     bool varlen;       /* has variable-length fields */
     uint32_t min_len;  /* bytes of the shortest record: fixed lengths + 1 per varlen field */
-    struct fsn__field *f;
+    struct fsn__dec_field *f;
 };
 
 /* What the header of a datagram says, needed to decode its records. */
-struct fsn__hdr {
+struct fsn__dec_hdr {
     uint64_t export_ms; /* header export time, Unix ms */
     uint32_t uptime_ms; /* v5/v9 sysUptime at export */
     uint8_t version;
 };
 
 /* A data set kept until its template arrives (bounded by the session's limits). */
-struct fsn__pending {
-    struct fsn__pending *next;
+struct fsn__dec_pending {
+    struct fsn__dec_pending *next;
     uint64_t recv_ms;
-    struct fsn__hdr hdr;
+    struct fsn__dec_hdr hdr;
     uint16_t set_id;
     uint32_t len;
     uint8_t data[];
 };
 
 /* A sampler announced in options data; the table keeps the most recent last. */
-struct fsn__sampler {
+struct fsn__dec_sampler {
     uint64_t id;
     uint32_t interval;
 };
@@ -72,14 +72,14 @@ struct fsn_dec_session {
     struct fsn_dec_counters c;
 
     /* Templates sorted by id; the array grows up to lim.max_templates. */
-    struct fsn__tmpl *tmpl;
+    struct fsn__dec_tmpl *tmpl;
     size_t ntmpl;
     size_t tmpl_cap;
     size_t tmpl_bytes;
 
     /* Data that came before its template, oldest first. */
-    struct fsn__pending *pend_head;
-    struct fsn__pending *pend_tail;
+    struct fsn__dec_pending *pend_head;
+    struct fsn__dec_pending *pend_tail;
     size_t pend_bytes;
 
     /* Sequence tracking (see fsn__seq_update in dec.c). */
@@ -90,16 +90,16 @@ struct fsn_dec_session {
 
     /* Sampling and time learned from options data. */
     uint32_t sampling;
-    struct fsn__sampler samplers[FSN__MAX_SAMPLERS];
+    struct fsn__dec_sampler samplers[FSN__MAX_SAMPLERS];
     size_t nsamplers;
     uint64_t sys_init_ms;
     bool has_sys_init;
 };
 
 /* The state of decoding one datagram (or one buffered set). */
-struct fsn__ctx {
+struct fsn__dec_ctx {
     struct fsn_dec_session *s;
-    struct fsn__hdr hdr;
+    struct fsn__dec_hdr hdr;
     uint64_t now_ms;
     fsn_dec_emit_fn emit;
     void *arg;
@@ -118,23 +118,23 @@ struct fsn__ctx {
  * fsn__tmpl_store() takes ownership of t->f whatever it returns, replaces
  * or inserts the template, and then decodes buffered data waiting for it.
  */
-const struct fsn__tmpl *fsn__tmpl_find(const struct fsn_dec_session *s, uint16_t id);
-int fsn__tmpl_finish(struct fsn__tmpl *t, uint8_t version);
-int fsn__tmpl_store(struct fsn__ctx *x, struct fsn__tmpl *t);
+const struct fsn__dec_tmpl *fsn__tmpl_find(const struct fsn_dec_session *s, uint16_t id);
+int fsn__tmpl_finish(struct fsn__dec_tmpl *t, uint8_t version);
+int fsn__tmpl_store(struct fsn__dec_ctx *x, struct fsn__dec_tmpl *t);
 bool fsn__tmpl_withdraw(struct fsn_dec_session *s, uint16_t id, bool options);
 void fsn__tmpl_withdraw_all(struct fsn_dec_session *s, bool options);
 void fsn__tmpl_clear(struct fsn_dec_session *s);
 
 /* dec.c: buffering of data before its template, and set dispatch. */
-void fsn__data_set(struct fsn__ctx *x, uint16_t set_id, struct fsn_rd body);
-void fsn__pending_release(struct fsn__ctx *x, uint16_t id);
+void fsn__data_set(struct fsn__dec_ctx *x, uint16_t set_id, struct fsn_rd body);
+void fsn__pending_release(struct fsn__dec_ctx *x, uint16_t id);
 
 /* dec_rec.c: records. Returns false when the set is malformed from this record on. */
-bool fsn__rec_decode(struct fsn__ctx *x, const struct fsn__tmpl *t, struct fsn_rd *r);
+bool fsn__rec_decode(struct fsn__dec_ctx *x, const struct fsn__dec_tmpl *t, struct fsn_rd *r);
 
 /* dec_v9.c and dec_ipfix.c: whole datagrams after the session checks. */
-void fsn__v9_decode(struct fsn__ctx *x, struct fsn_rd r);
-void fsn__ipfix_decode(struct fsn__ctx *x, struct fsn_rd r);
+void fsn__v9_decode(struct fsn__dec_ctx *x, struct fsn_rd r);
+void fsn__ipfix_decode(struct fsn__dec_ctx *x, struct fsn_rd r);
 
 /* True when every byte left in r is zero (set padding). */
 static inline bool fsn__all_zero(const struct fsn_rd *r)
@@ -152,7 +152,7 @@ static inline bool fsn__all_zero(const struct fsn_rd *r)
  * export (every 49.7 days) still gives the right time, and a stamp a little
  * after the header's (clock jitter) lands a little after the export time.
  */
-static inline uint64_t fsn__uptime_ms(const struct fsn__hdr *h, uint32_t t)
+static inline uint64_t fsn__uptime_ms(const struct fsn__dec_hdr *h, uint32_t t)
 {
     uint32_t back = h->uptime_ms - t;
 

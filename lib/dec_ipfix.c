@@ -17,7 +17,7 @@
  * leaving out fields of length 0 (they carry no data). Returns false when
  * the specifiers run past the set.
  */
-static bool walk_fields(struct fsn_rd *r, size_t n, size_t nscope, struct fsn__field *f,
+static bool walk_fields(struct fsn_rd *r, size_t n, size_t nscope, struct fsn__dec_field *f,
                         uint16_t *kept, uint16_t *kept_scope)
 {
     uint16_t k = 0, ks = 0;
@@ -50,7 +50,7 @@ static bool walk_fields(struct fsn_rd *r, size_t n, size_t nscope, struct fsn__f
  * 2 in a template set (3 in an options template set) withdraws all
  * templates (options templates) of the domain. Returns false when malformed.
  */
-static bool withdraw(struct fsn__ctx *x, uint16_t id, bool options)
+static bool withdraw(struct fsn__dec_ctx *x, uint16_t id, bool options)
 {
     if (id == (options ? SET_OPTIONS : SET_TEMPLATE)) {
         fsn__tmpl_withdraw_all(x->s, options);
@@ -69,10 +69,10 @@ static bool withdraw(struct fsn__ctx *x, uint16_t id, bool options)
  * Each record is checked whole before the cache changes; a malformed one
  * ends the set. A template over max_fields is skipped and counted.
  */
-static void templates(struct fsn__ctx *x, struct fsn_rd body, bool options)
+static void templates(struct fsn__dec_ctx *x, struct fsn_rd body, bool options)
 {
     while (fsn_rd_left(&body) >= 4 && !fsn__all_zero(&body)) {
-        struct fsn__tmpl t = {0};
+        struct fsn__dec_tmpl t = {0};
         uint16_t count = 0, scope = 0;
         struct fsn_rd check;
 
@@ -123,7 +123,7 @@ malformed:
  * the message have no meaning). Sets as in v9: a set length under 4 or past
  * the end stops the message.
  */
-void fsn__ipfix_decode(struct fsn__ctx *x, struct fsn_rd r)
+void fsn__ipfix_decode(struct fsn__dec_ctx *x, struct fsn_rd r)
 {
     uint16_t version = 0, length = 0;
     uint32_t secs = 0, seq = 0, domain = 0;

@@ -105,7 +105,7 @@ static bool ntp_ms(struct fsn_rd val, uint64_t *ms)
 enum enc { E_SEC, E_MS, E_NTP, E_DELTA_US, E_RAW };
 
 /* Converts a time element to Unix ms (E_RAW: kept as is) and stores it in slot k. */
-static void set_time(const struct fsn__ctx *x, struct dir *d, bool end, enum enc e, enum tm k,
+static void set_time(const struct fsn__dec_ctx *x, struct dir *d, bool end, enum enc e, enum tm k,
                      struct fsn_rd val)
 {
     uint64_t v, ms;
@@ -142,7 +142,7 @@ static void set_time(const struct fsn__ctx *x, struct dir *d, bool end, enum enc
 }
 
 /* Elements that exist in both directions of a biflow: counters, flags, times. */
-static bool dir_field(const struct fsn__ctx *x, struct acc *a, int dir, uint16_t ie,
+static bool dir_field(const struct fsn__dec_ctx *x, struct acc *a, int dir, uint16_t ie,
                       struct fsn_rd val)
 {
     struct dir *d = &a->d[dir];
@@ -192,7 +192,7 @@ static bool dir_field(const struct fsn__ctx *x, struct acc *a, int dir, uint16_t
     return true;
 }
 
-static void field(const struct fsn__ctx *x, struct acc *a, int dir, uint16_t ie,
+static void field(const struct fsn__dec_ctx *x, struct acc *a, int dir, uint16_t ie,
                   struct fsn_rd val)
 {
     if (dir_field(x, a, dir, ie, val) || dir != 0)
@@ -293,7 +293,7 @@ static bool sampler_id(const struct acc *a, uint64_t *id)
 }
 
 /* Options data (RFC 3954 §6.2, RFC 7011 §3.4.2): learn sampling and the system init time. */
-static void options_apply(struct fsn__ctx *x, const struct acc *a)
+static void options_apply(struct fsn__dec_ctx *x, const struct acc *a)
 {
     struct fsn_dec_session *s = x->s;
     uint32_t interval = interval_of(a);
@@ -374,7 +374,7 @@ static const enum cnt PKT_PREF[] = {C_PKT, C_PKT_TOT, C_PKT_POST, C_PKT_INIT};
  * A duration fills in a missing end; a lone stamp is both; no stamp at all
  * gives the export time. Returns false when the direction had no stamp.
  */
-static bool dir_times(const struct fsn__ctx *x, const struct acc *a, const struct dir *d,
+static bool dir_times(const struct fsn__dec_ctx *x, const struct acc *a, const struct dir *d,
                       uint64_t *first, uint64_t *last)
 {
     bool hs = false, he = false;
@@ -447,7 +447,7 @@ static bool dir_times(const struct fsn__ctx *x, const struct acc *a, const struc
     return true;
 }
 
-static void emit(struct fsn__ctx *x, const struct fsn__tmpl *t, const struct fsn_flow *f,
+static void emit(struct fsn__dec_ctx *x, const struct fsn__dec_tmpl *t, const struct fsn_flow *f,
                  uint8_t direction)
 {
     struct fsn_dec_meta m;
@@ -538,7 +538,7 @@ static void flow_key(const struct acc *a, struct fsn_flow *f)
     }
 }
 
-static void flow_emit(struct fsn__ctx *x, const struct fsn__tmpl *t, const struct acc *a)
+static void flow_emit(struct fsn__dec_ctx *x, const struct fsn__dec_tmpl *t, const struct acc *a)
 {
     struct fsn_flow f, r;
     uint32_t n = record_sampling(x->s, a);
@@ -593,14 +593,14 @@ static void flow_emit(struct fsn__ctx *x, const struct fsn__tmpl *t, const struc
  * length byte, or 255 and a 2-byte length) are checked here. Returns false,
  * having emitted nothing, when a value runs past the set.
  */
-bool fsn__rec_decode(struct fsn__ctx *x, const struct fsn__tmpl *t, struct fsn_rd *r)
+bool fsn__rec_decode(struct fsn__dec_ctx *x, const struct fsn__dec_tmpl *t, struct fsn_rd *r)
 {
     struct acc a;
     bool ipfix = x->hdr.version == FSN_DEC_IPFIX;
 
     memset(&a, 0, sizeof a);
     for (size_t i = 0; i < t->nfields; i++) {
-        const struct fsn__field *fd = &t->f[i];
+        const struct fsn__dec_field *fd = &t->f[i];
         size_t len = fd->len;
         struct fsn_rd val;
         int dir = 0;

@@ -25,19 +25,19 @@ static size_t lower_bound(const struct fsn_dec_session *s, uint16_t id)
     return lo;
 }
 
-const struct fsn__tmpl *fsn__tmpl_find(const struct fsn_dec_session *s, uint16_t id)
+const struct fsn__dec_tmpl *fsn__tmpl_find(const struct fsn_dec_session *s, uint16_t id)
 {
     size_t i = lower_bound(s, id);
 
     return i < s->ntmpl && s->tmpl[i].id == id ? &s->tmpl[i] : NULL;
 }
 
-static size_t tmpl_bytes(const struct fsn__tmpl *t)
+static size_t tmpl_bytes(const struct fsn__dec_tmpl *t)
 {
     return (size_t)t->nfields * sizeof *t->f;
 }
 
-int fsn__tmpl_finish(struct fsn__tmpl *t, uint8_t version)
+int fsn__tmpl_finish(struct fsn__dec_tmpl *t, uint8_t version)
 {
     uint32_t min = 0;
 
@@ -49,7 +49,7 @@ int fsn__tmpl_finish(struct fsn__tmpl *t, uint8_t version)
     if (!t->options && t->nscope != 0)
         return FSN_E_BADTMPL;
     for (size_t i = 0; i < t->nfields; i++) {
-        const struct fsn__field *f = &t->f[i];
+        const struct fsn__dec_field *f = &t->f[i];
         if (f->len == 0)
             return FSN_E_BADTMPL;
         if (version == FSN_DEC_IPFIX && f->len == FSN__VARLEN) {
@@ -65,20 +65,20 @@ int fsn__tmpl_finish(struct fsn__tmpl *t, uint8_t version)
     return 0;
 }
 
-static bool tmpl_same(const struct fsn__tmpl *a, const struct fsn__tmpl *b)
+static bool tmpl_same(const struct fsn__dec_tmpl *a, const struct fsn__dec_tmpl *b)
 {
     return a->nfields == b->nfields && a->nscope == b->nscope && a->options == b->options &&
            memcmp(a->f, b->f, tmpl_bytes(a)) == 0;
 }
 
-int fsn__tmpl_store(struct fsn__ctx *x, struct fsn__tmpl *t)
+int fsn__tmpl_store(struct fsn__dec_ctx *x, struct fsn__dec_tmpl *t)
 {
     struct fsn_dec_session *s = x->s;
     size_t i = lower_bound(s, t->id);
     uint16_t id = t->id;
 
     if (i < s->ntmpl && s->tmpl[i].id == id) {
-        struct fsn__tmpl *old = &s->tmpl[i];
+        struct fsn__dec_tmpl *old = &s->tmpl[i];
         if (tmpl_same(old, t)) {
             free(t->f);
         } else {
@@ -95,7 +95,7 @@ int fsn__tmpl_store(struct fsn__ctx *x, struct fsn__tmpl *t)
         }
         if (s->ntmpl == s->tmpl_cap) {
             size_t cap = s->tmpl_cap ? s->tmpl_cap * 2 : 8;
-            struct fsn__tmpl *grown;
+            struct fsn__dec_tmpl *grown;
             if (cap > s->lim.max_templates)
                 cap = s->lim.max_templates;
             grown = realloc(s->tmpl, cap * sizeof *grown);
@@ -215,7 +215,7 @@ int fsn_dec_save(const struct fsn_dec_session *s, uint8_t *buf, size_t cap, size
     }
     fsn_wr_u16(&w, (uint16_t)s->ntmpl);
     for (size_t i = 0; i < s->ntmpl; i++) {
-        const struct fsn__tmpl *t = &s->tmpl[i];
+        const struct fsn__dec_tmpl *t = &s->tmpl[i];
         fsn_wr_u16(&w, t->id);
         fsn_wr_u8(&w, t->options);
         fsn_wr_u16(&w, t->nscope);
@@ -269,7 +269,7 @@ int fsn_dec_saved_key(const uint8_t *buf, size_t len, struct fsn_addr *exporter,
     return ret;
 }
 
-static void free_tmpls(struct fsn__tmpl *t, size_t n)
+static void free_tmpls(struct fsn__dec_tmpl *t, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         free(t[i].f);
@@ -284,8 +284,8 @@ int fsn_dec_restore(struct fsn_dec_session *s, const uint8_t *buf, size_t len)
     uint32_t domain, sampling;
     uint64_t init_ms;
     uint16_t nsamp, ntmpl;
-    struct fsn__sampler samp[FSN__MAX_SAMPLERS];
-    struct fsn__tmpl *tmpl = NULL;
+    struct fsn__dec_sampler samp[FSN__MAX_SAMPLERS];
+    struct fsn__dec_tmpl *tmpl = NULL;
     size_t bytes = 0;
     int ret;
 
@@ -310,7 +310,7 @@ int fsn_dec_restore(struct fsn_dec_session *s, const uint8_t *buf, size_t len)
     if (ntmpl && !(tmpl = calloc(ntmpl, sizeof *tmpl)))
         return FSN_E_NOMEM;
     for (size_t i = 0; i < ntmpl; i++) {
-        struct fsn__tmpl *t = &tmpl[i];
+        struct fsn__dec_tmpl *t = &tmpl[i];
         uint8_t options = 0;
         if (!fsn_rd_u16(&r, &t->id) || !fsn_rd_u8(&r, &options) || options > 1 ||
             !fsn_rd_u16(&r, &t->nscope) || !fsn_rd_u16(&r, &t->nfields) ||

@@ -12,10 +12,10 @@
  * first `nscope` is returned in *kept_scope. The caller checked that
  * 4 * n bytes are there.
  */
-static struct fsn__field *read_fields(struct fsn_rd *r, size_t n, size_t nscope,
+static struct fsn__dec_field *read_fields(struct fsn_rd *r, size_t n, size_t nscope,
                                       uint16_t *kept, uint16_t *kept_scope)
 {
-    struct fsn__field *f = calloc(n, sizeof *f);
+    struct fsn__dec_field *f = calloc(n, sizeof *f);
     uint16_t k = 0, ks = 0;
 
     if (!f)
@@ -41,7 +41,7 @@ static struct fsn__field *read_fields(struct fsn_rd *r, size_t n, size_t nscope,
  * Validates and stores one parsed template record. Returns false when the
  * record is malformed (the rest of the flowset is then skipped).
  */
-static bool store(struct fsn__ctx *x, struct fsn__tmpl *t)
+static bool store(struct fsn__dec_ctx *x, struct fsn__dec_tmpl *t)
 {
     if (fsn__tmpl_finish(t, FSN_DEC_V9) != 0) {
         free(t->f);
@@ -52,10 +52,10 @@ static bool store(struct fsn__ctx *x, struct fsn__tmpl *t)
 }
 
 /* Template FlowSet (RFC 3954 §5.2): records of id, field count, (type, length) pairs. */
-static void templates(struct fsn__ctx *x, struct fsn_rd body)
+static void templates(struct fsn__dec_ctx *x, struct fsn_rd body)
 {
     while (fsn_rd_left(&body) >= 4 && !fsn__all_zero(&body)) {
-        struct fsn__tmpl t = {0};
+        struct fsn__dec_tmpl t = {0};
         uint16_t count = 0;
 
         fsn_rd_u16(&body, &t.id);
@@ -89,10 +89,10 @@ static void templates(struct fsn__ctx *x, struct fsn_rd body)
  * option length in bytes (multiples of 4), then the scope fields and the
  * option fields, then padding to 4 bytes.
  */
-static void options_templates(struct fsn__ctx *x, struct fsn_rd body)
+static void options_templates(struct fsn__dec_ctx *x, struct fsn_rd body)
 {
     while (fsn_rd_left(&body) >= 6 && !fsn__all_zero(&body)) {
-        struct fsn__tmpl t = {0};
+        struct fsn__dec_tmpl t = {0};
         uint16_t scope_len = 0, opt_len = 0;
         size_t n;
 
@@ -132,7 +132,7 @@ static void options_templates(struct fsn__ctx *x, struct fsn_rd body)
  * past the datagram ends the decoding (there is no way to find the next);
  * a malformed template record ends its flowset only.
  */
-void fsn__v9_decode(struct fsn__ctx *x, struct fsn_rd r)
+void fsn__v9_decode(struct fsn__dec_ctx *x, struct fsn_rd r)
 {
     uint16_t version = 0, count = 0;
     uint32_t uptime = 0, secs = 0, seq = 0, source = 0;

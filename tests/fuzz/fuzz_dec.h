@@ -85,8 +85,8 @@ static void fuzz_dec_run(uint8_t version, const uint8_t *data, size_t size)
         data += n;
         size -= n;
         now += 700;
-        bound = sizeof *s + lim.max_templates * (sizeof(struct fsn__tmpl) +
-                                                 lim.max_fields * sizeof(struct fsn__field)) +
+        bound = sizeof *s + lim.max_templates * (sizeof(struct fsn__dec_tmpl) +
+                                                 lim.max_fields * sizeof(struct fsn__dec_field)) +
                 lim.max_buffered_bytes;
         if (k->templates > lim.max_templates || fsn_dec_memory(s) > bound)
             abort();
