@@ -35,7 +35,11 @@
 #define FSN_DEC_FORWARD 0
 #define FSN_DEC_REVERSE 1
 
-/* Bounds of one session. Zero fields are replaced by the defaults. */
+/*
+ * Bounds of one session. Start from fsn_dec_limits_default(). Zero fields
+ * are replaced by the defaults, except max_buffered_bytes, where 0 turns
+ * buffering off.
+ */
 struct fsn_dec_limits {
     uint32_t max_templates;      /* templates kept (data + options); default 256 */
     uint32_t max_fields;         /* fields per template; default 128 */
@@ -113,9 +117,11 @@ void fsn_dec_session_free(struct fsn_dec_session *s);
  * each flow record: the datagram's own, and any buffered data that a
  * template in it unlocks. The datagram stays the caller's and is not
  * modified. Returns 0; FSN_E_MALFORMED when some part was malformed (the
- * records before the bad part were emitted, see docs/decoding.md);
+ * records before the bad part were emitted, see docs/decoding.md), also
+ * for a datagram of the session's version too short for its header;
  * FSN_E_BADVER or FSN_E_RANGE when the header's version or domain is not
- * the session's (nothing is decoded or counted); FSN_E_NOMEM.
+ * the session's (nothing is decoded or counted); FSN_E_NOMEM. The emit
+ * callback must not call back into the same session.
  */
 int fsn_dec_datagram(struct fsn_dec_session *s, const uint8_t *data, size_t len, uint64_t now_ms,
                      fsn_dec_emit_fn emit, void *arg);

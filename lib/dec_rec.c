@@ -391,9 +391,9 @@ static bool dir_times(const struct fsn__dec_ctx *x, const struct acc *a, const s
         }
     }
     if ((!hs && (d->have_start & (1u << T_SYSUP))) || (!he && (d->have_end & (1u << T_SYSUP)))) {
-        uint64_t su = d->start[T_SYSUP], eu = d->end[T_SYSUP];
         bool ss = !hs && (d->have_start & (1u << T_SYSUP));
         bool es = !he && (d->have_end & (1u << T_SYSUP));
+        uint64_t su = ss ? d->start[T_SYSUP] : 0, eu = es ? d->end[T_SYSUP] : 0;
         if (x->hdr.version != FSN_DEC_IPFIX) {
             if (ss)
                 s = fsn__uptime_ms(&x->hdr, (uint32_t)su);
@@ -479,7 +479,8 @@ static void flow_key(const struct acc *a, struct fsn_flow *f)
     bool v6 = (a->have & (ABIT(A_SRC6) | ABIT(A_DST6))) != 0;
 
     /* Templates that carry both families (one of them zero) take the one in use. */
-    if (v4 && v6 && !nonzero(a->addr[A_SRC4], 4) && !nonzero(a->addr[A_DST4], 4))
+    if (v4 && v6 && !((a->have & ABIT(A_SRC4)) && nonzero(a->addr[A_SRC4], 4)) &&
+        !((a->have & ABIT(A_DST4)) && nonzero(a->addr[A_DST4], 4)))
         v4 = false;
     if (v4) {
         f->key.family = FSN_FAMILY_IPV4;

@@ -819,6 +819,70 @@ static void test_malformed(void)
     fsn_dec_session_free(s);
 }
 
+
+/* Save and restore templates with enterprise, reverse and variable-length fields. */
+static void test_persist(void)
+{
+    struct fsn_dec_session *a = sess(), *r = sess();
+    struct bld b, data;
+    struct cap ca = {0}, cr = {0};
+    uint8_t blob[2048];
+    size_t len = 0, at;
+    static const struct ie t[] = {
+        {8, 4, 0}, {12, 4, 0}, {82, 65535, 0}, {100, 4, 9}, {1, 4, 0}, {1, 4, REV},
+        {2, 4, 0}, {2, 4, REV}, {22, 4, 0}, {21, 4, 0},
+    };
+    static const struct ie o[] = {{149, 4, 0}, {160, 8, 0}, {34, 4, 0}};
+
+    ipfix_hdr(&b, SECS, 0, 1);
+    at = set_begin(&b, 2);
+    tmpl(&b, 600, t, 10);
+    set_end(&b, at);
+    at = set_begin(&b, 3);
+    otmpl(&b, 601, 1, o, 3);
+    set_end(&b, at);
+    at = set_begin(&b, 601);
+    b32(&b, 1);
+    b64(&b, EXPORT_MS - 100000);
+    b32(&b, 10);
+    set_end(&b, at);
+    ipfix_end(&b);
+    feed(a, &b, NULL);
+    ok(fsn_dec_save(a, blob, sizeof blob, &len) == 0 && fsn_dec_restore(r, blob, len) == 0,
+       "persist: IPFIX templates saved and restored");
+    ok(fsn_dec_counters(r)->templates == 2 && fsn_dec_sampling(r) == 10,
+       "persist: templates and sampling restored");
+
+    ipfix_hdr(&data, SECS, 1, 1);
+    at = set_begin(&data, 600);
+    addrs(&data, 1);
+    b8(&data, 3);
+    bbytes(&data, "ge0", 3);
+    b32(&data, 0xcafef00d);
+    b32(&data, 1000);
+    b32(&data, 3000);
+    b32(&data, 4);
+    b32(&data, 6);
+    b32(&data, 1000);
+    b32(&data, 2000);
+    set_end(&data, at);
+    ipfix_end(&data);
+    feed(a, &data, &ca);
+    feed(r, &data, &cr);
+    ok(ca.n == 2 && cr.n == 2, "persist: a biflow from both sessions");
+    ok(cr.f[0].octets == 10000 && cr.f[0].packets == 40 && cr.f[1].octets == 30000 &&
+           cr.f[1].packets == 60 && cr.f[0].sampling == 10,
+       "persist: counts, reverse counts and sampling from the restored session");
+    /* systemInitTimeMilliseconds restored: init + 1000 and init + 2000. */
+    ok(cr.f[0].first_ms == EXPORT_MS - 99000 && cr.f[0].last_ms == EXPORT_MS - 98000,
+       "persist: system init time restored");
+    ok(ca.f[0].first_ms == cr.f[0].first_ms && ca.f[1].octets == cr.f[1].octets &&
+           memcmp(&ca.f[1].key, &cr.f[1].key, sizeof ca.f[1].key) == 0,
+       "persist: same flows as the original session");
+    fsn_dec_session_free(a);
+    fsn_dec_session_free(r);
+}
+
 int main(void)
 {
     test_times();
@@ -829,5 +893,6 @@ int main(void)
     test_sampling();
     test_loss();
     test_malformed();
+    test_persist();
     return tap_done();
 }
