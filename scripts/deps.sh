@@ -10,7 +10,8 @@ PKGS="gcc clang make pkg-config perl python3 iproute2 man-db groff-base bc
       nfdump softflowd
       libsnmp-dev snmpd snmp smitools
       librrd-dev rrdtool rrdcached mrtg librrds-perl
-      libclang-rt-14-dev time"
+      libclang-rt-14-dev time
+      chromium chromium-driver"
 
 missing=""
 for p in $PKGS; do
