@@ -39,7 +39,7 @@ static size_t tmpl_bytes(const struct fsn__dec_tmpl *t)
 
 int fsn__tmpl_finish(struct fsn__dec_tmpl *t, uint8_t version)
 {
-    uint32_t min = 0;
+    uint64_t min = 0; /* up to 65535 fields of 65535 bytes: beyond 32 bits */
 
     t->varlen = false;
     if (t->id < FSN__MIN_TMPL_ID || t->nfields == 0 || t->nscope > t->nfields || !t->f)
@@ -61,7 +61,8 @@ int fsn__tmpl_finish(struct fsn__dec_tmpl *t, uint8_t version)
         if (version != FSN_DEC_IPFIX && f->pen != 0)
             return FSN_E_BADTMPL;
     }
-    t->min_len = min;
+    /* A record longer than any datagram can never be decoded: keep the bound honest. */
+    t->min_len = min > UINT32_MAX ? UINT32_MAX : (uint32_t)min;
     return 0;
 }
 
