@@ -622,14 +622,25 @@ static int scan_header(struct fsn_ff_scan *s, const uint8_t *buf, size_t len, bo
     size_t hlen;
     int ret = fsn_ff_header_decode(buf, len, &s->hdr, &hlen);
 
-    if (ret == FSN_E_TRUNC) {
-        if (eof)
-            return FSN_E_TRUNC;
+    if (ret == FSN_E_TRUNC && !eof) {
         need(it, hlen > len ? hlen : 12);
         return 0;
     }
-    if (ret == FSN_E_BADFILE && len >= hlen && memcmp(buf, FSN_FF_MAGIC, 8) == 0) {
-        /* Our file, damaged header: its times are unknown, the blocks may be fine. */
+    if (ret == FSN_E_TRUNC || ret == FSN_E_BADFILE) {
+        /*
+         * Our magic but a header that does not check out (a damaged length
+         * or checksum): its times are unknown, but the blocks may be fine.
+         * The decision waits for a full version-1 header, so that it does
+         * not depend on how much of the file the caller offers.
+         */
+        if (len < 8 || memcmp(buf, FSN_FF_MAGIC, 8) != 0)
+            return ret;
+        if (len < FSN_FF_HEADER_SIZE) {
+            if (eof)
+                return FSN_E_TRUNC;
+            need(it, FSN_FF_HEADER_SIZE);
+            return 0;
+        }
         memset(&s->hdr, 0, sizeof s->hdr);
         s->hdr.version = FSN_FF_VERSION;
         s->header_bad = true;
