@@ -144,7 +144,8 @@ int rep_files_collect(const char *path, struct rep_files *fl)
         }
         close(fd);
     }
-    qsort(fl->v, fl->n, sizeof fl->v[0], file_cmp);
+    if (fl->n > 1)
+        qsort(fl->v, fl->n, sizeof fl->v[0], file_cmp);
     return 0;
 }
 

@@ -486,6 +486,7 @@ int fsn_filter_compile(const char *expr, struct fsn_filter **out, char *err, siz
 {
     struct parser p;
     char dummy[1];
+    uint32_t root;
     int ret;
 
     memset(&p, 0, sizeof p);
@@ -506,13 +507,14 @@ int fsn_filter_compile(const char *expr, struct fsn_filter **out, char *err, siz
     p.f->n = 0;
     p.cap = 16;
     next(&p);
+    /* The parser may move p.f (realloc): take the root first, store it after. */
     if (p.t == T_EOF) {
         struct node n;
         memset(&n, 0, sizeof n);
         n.op = N_TRUE;
-        p.f->root = add_node(&p, &n);
+        root = add_node(&p, &n);
     } else {
-        p.f->root = parse_or(&p);
+        root = parse_or(&p);
         if (!p.err && p.t == T_RP)
             fail(&p, p.tpos, "unmatched ')'");
         if (!p.err && p.t != T_EOF)
@@ -520,6 +522,7 @@ int fsn_filter_compile(const char *expr, struct fsn_filter **out, char *err, siz
     }
     ret = p.err;
     if (ret == 0) {
+        p.f->root = root;
         *out = p.f;
         p.f = NULL;
     }
