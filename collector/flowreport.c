@@ -254,7 +254,10 @@ int main(int argc, char **argv)
             goto out;
         }
         r.fn = on_stats;
-        if (rep_read_files(&r, &files) != 0) {
+        int rr = rep_read_files(&r, &files);
+        if (rr == 0 && rep_stats_finish(run.stats) != 0)
+            run.oom = true;
+        if (rr != 0 || run.oom) {
             fprintf(stderr, "flowreport: %s\n",
                     run.oom ? "out of memory for the statistics table" : "reading failed");
             status = 1;

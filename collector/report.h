@@ -100,6 +100,13 @@ void rep_stats_free(struct rep_stats *st);
 int rep_stats_add(struct rep_stats *st, const struct fsn_flow *f, const struct fsn_ff_exporter *x);
 
 /*
+ * Completes the counting after the last rep_stats_add() (records are
+ * queued a little while to overlap memory accesses); call it before the
+ * functions below. Returns 0, or -1 when out of memory.
+ */
+int rep_stats_finish(struct rep_stats *st);
+
+/*
  * The rows, ordered by `order` (descending; ties by key ascending), at most
  * `top` of them (0 = all). *rows is allocated; the caller frees it. Returns
  * the row count, or -1 when out of memory.

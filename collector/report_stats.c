@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "collector/report.h"
 
@@ -18,6 +19,16 @@ struct entry {
     uint64_t used;
 };
 
+/* A record waiting for its table slot, which was prefetched when it came in. */
+struct pending {
+    struct rep_kval k;
+    uint64_t hash;
+    uint64_t packets;
+    uint64_t bytes;
+};
+
+#define PIPE 16 /* records in flight: enough to overlap the cache misses */
+
 struct rep_stats {
     enum rep_key key;
     struct rep_counts total;
@@ -27,6 +38,8 @@ struct rep_stats {
     struct entry *tab;
     size_t cap;                /* slots, a power of two */
     size_t n;                  /* keys in use */
+    struct pending q[PIPE];    /* ring of records not yet in the table */
+    unsigned qhead, qn;
 };
 
 static const char *const key_names[] = {"total", "srcip", "dstip", "ip", "srcport",
@@ -67,6 +80,37 @@ int rep_stats_parse(const char *s, enum rep_key *key, enum rep_order *order)
     return -1;
 }
 
+/*
+ * Tables of 2 MiB and more are mapped with transparent huge pages where the
+ * kernel offers them: with millions of keys, each record costs a random
+ * access to the table, and 4 KiB pages would add a TLB miss to each.
+ */
+static struct entry *table_alloc(size_t cap)
+{
+    size_t bytes = cap * sizeof(struct entry);
+    void *p;
+
+    if (bytes < (2u << 20))
+        return calloc(cap, sizeof(struct entry));
+    p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+    return p;
+}
+
+static void table_free(struct entry *t, size_t cap)
+{
+    if (!t)
+        return;
+    if (cap * sizeof(struct entry) < (2u << 20))
+        free(t);
+    else
+        munmap(t, cap * sizeof(struct entry));
+}
+
 struct rep_stats *rep_stats_new(enum rep_key key)
 {
     struct rep_stats *st = calloc(1, sizeof *st);
@@ -80,7 +124,7 @@ struct rep_stats *rep_stats_new(enum rep_key key)
         st->protos = calloc(256, sizeof *st->protos);
     else if (key != REP_TOTAL) {
         st->cap = 1024;
-        st->tab = calloc(st->cap, sizeof *st->tab);
+        st->tab = table_alloc(st->cap);
     }
     if (!st->ports && !st->protos && !st->tab && key != REP_TOTAL) {
         rep_stats_free(st);
@@ -95,27 +139,34 @@ void rep_stats_free(struct rep_stats *st)
         return;
     free(st->ports);
     free(st->protos);
-    free(st->tab);
+    table_free(st->tab, st->cap);
     free(st);
 }
 
+/*
+ * Each word with its own odd multiplier, then the splitmix64 finalizer, so
+ * that every key bit reaches the low bits that index the table (a weaker
+ * mix clustered IPv4 keys, whose varying bytes all sit in one word).
+ */
 static uint64_t hash_key(const struct rep_kval *k)
 {
-    uint64_t w[4], h = 0x9e3779b97f4a7c15ULL;
+    uint64_t w[4], h;
 
     memcpy(w, k, sizeof w);
-    for (int i = 0; i < 4; i++) {
-        h ^= w[i];
-        h *= 0xbf58476d1ce4e5b9ULL;
-        h ^= h >> 31;
-    }
+    h = w[0] * 0x9e3779b97f4a7c15ULL ^ w[1] * 0xc2b2ae3d27d4eb4fULL ^
+        w[2] * 0x165667b19e3779f9ULL ^ w[3] * 0xd6e8feb86659fd93ULL;
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebULL;
+    h ^= h >> 31;
     return h;
 }
 
 static int grow(struct rep_stats *st)
 {
     size_t cap = st->cap * 2;
-    struct entry *t = calloc(cap, sizeof *t);
+    struct entry *t = table_alloc(cap);
 
     if (!t)
         return -1;
@@ -127,29 +178,66 @@ static int grow(struct rep_stats *st)
             j = (j + 1) & (cap - 1);
         t[j] = st->tab[i];
     }
-    free(st->tab);
+    table_free(st->tab, st->cap);
     st->tab = t;
     st->cap = cap;
     return 0;
 }
 
-static int count(struct rep_stats *st, const struct rep_kval *k, const struct fsn_flow *f)
+static int insert(struct rep_stats *st, const struct pending *r)
 {
     size_t i;
 
     if ((st->n + 1) * 2 > st->cap && grow(st) != 0)
         return -1;
-    i = hash_key(k) & (st->cap - 1);
-    while (st->tab[i].used && memcmp(&st->tab[i].k, k, sizeof *k) != 0)
+    i = r->hash & (st->cap - 1);
+    while (st->tab[i].used && memcmp(&st->tab[i].k, &r->k, sizeof r->k) != 0)
         i = (i + 1) & (st->cap - 1);
     if (!st->tab[i].used) {
         st->tab[i].used = 1;
-        st->tab[i].k = *k;
+        st->tab[i].k = r->k;
         st->n++;
     }
     st->tab[i].c.flows++;
-    st->tab[i].c.packets += f->packets;
-    st->tab[i].c.bytes += f->octets;
+    st->tab[i].c.packets += r->packets;
+    st->tab[i].c.bytes += r->bytes;
+    return 0;
+}
+
+/*
+ * Queues a key: its slot is prefetched now and updated PIPE records later,
+ * so that the memory accesses of several records overlap instead of each
+ * waiting for its own cache miss (the table outgrows the caches with
+ * millions of keys). rep_stats_finish() drains the queue.
+ */
+static int count(struct rep_stats *st, const struct rep_kval *k, const struct fsn_flow *f)
+{
+    struct pending *p;
+
+    if (st->qn == PIPE) {
+        if (insert(st, &st->q[st->qhead]) != 0)
+            return -1;
+        st->qhead = (st->qhead + 1) % PIPE;
+        st->qn--;
+    }
+    p = &st->q[(st->qhead + st->qn) % PIPE];
+    p->k = *k;
+    p->hash = hash_key(k);
+    p->packets = f->packets;
+    p->bytes = f->octets;
+    __builtin_prefetch(&st->tab[p->hash & (st->cap - 1)], 1);
+    st->qn++;
+    return 0;
+}
+
+int rep_stats_finish(struct rep_stats *st)
+{
+    while (st->qn) {
+        if (insert(st, &st->q[st->qhead]) != 0)
+            return -1;
+        st->qhead = (st->qhead + 1) % PIPE;
+        st->qn--;
+    }
     return 0;
 }
 

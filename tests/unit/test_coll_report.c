@@ -109,6 +109,7 @@ static void test_key(enum rep_key key, enum rep_order order)
 
     for (int i = 0; i < N; i++)
         rep_stats_add(st, &recs[i], &exps[i]);
+    rep_stats_finish(st);
     n = rep_stats_rows(st, order, 0, &rows);
 
     /* Every row's sums, recomputed by a loop over all records. */
@@ -197,6 +198,7 @@ static void test_ties(void)
         f.key.sport = ports[i];
         rep_stats_add(st, &f, &x);
     }
+    rep_stats_finish(st);
     n = rep_stats_rows(st, REP_BY_BYTES, 0, &rows);
     ok(n == 4 && rows[0].k.port == 5 && rows[1].k.port == 3 && rows[2].k.port == 7 &&
            rows[3].k.port == 9,
