@@ -143,9 +143,8 @@ static void verbose_summary(const struct rep_reader *r, const struct run *run, u
 
 int main(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
-                                             {"version", no_argument, NULL, 'V'},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
     const char *input = NULL, *window = NULL, *statkey = NULL;
     enum rep_key key = REP_TOTAL;
     enum rep_order order = REP_BY_BYTES;
@@ -224,8 +223,8 @@ int main(int argc, char **argv)
     }
     if (!input)
         usage_error("-R DIR|FILE is required", NULL);
-    if (window && rep_time_window(window, rep_wall_ms(), &r.start_ms, &r.end_ms, err,
-                                  sizeof err) != 0)
+    if (window &&
+        rep_time_window(window, rep_wall_ms(), &r.start_ms, &r.end_ms, err, sizeof err) != 0)
         usage_error("-t", err);
     if (!(expr = join_args(argc - optind, argv + optind))) {
         fprintf(stderr, "flowreport: out of memory\n");

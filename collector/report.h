@@ -71,7 +71,7 @@ struct rep_kval {
     uint8_t version; /* exporter: export format */
     uint8_t proto;   /* proto */
     uint8_t pad;
-    uint16_t port;   /* srcport/dstport/port */
+    uint16_t port; /* srcport/dstport/port */
     uint16_t pad2;
     uint32_t domain; /* exporter */
     uint32_t pad3;
@@ -159,7 +159,7 @@ struct rep_file {
 struct rep_files {
     struct rep_file *v;
     size_t n;
-    size_t temporary; /* temporary files (being written) left out */
+    size_t temporary;  /* temporary files (being written) left out */
     size_t unreadable; /* files that could not be opened or are not flow files */
 };
 
@@ -180,22 +180,21 @@ struct rep_scan_stats {
 };
 
 /* Called for each record that is inside the window and matches the filter. */
-typedef int (*rep_record_fn)(void *arg, const struct fsn_flow *f,
-                             const struct fsn_ff_exporter *x);
+typedef int (*rep_record_fn)(void *arg, const struct fsn_flow *f, const struct fsn_ff_exporter *x);
 
 struct rep_reader {
-    uint64_t start_ms, end_ms; /* time window on record end times: [start, end) */
+    uint64_t start_ms, end_ms;       /* time window on record end times: [start, end) */
     const struct fsn_filter *filter; /* NULL: every record */
     rep_record_fn fn;
     void *arg;
-    bool progress;             /* a progress line on stderr */
+    bool progress; /* a progress line on stderr */
     bool verbose;
     struct rep_scan_stats st;
     /* internal */
     uint8_t *buf;
     size_t cap;
     void *iter;
-    uint64_t total_bytes;      /* of all files, for the progress line */
+    uint64_t total_bytes; /* of all files, for the progress line */
     uint64_t next_progress_ms;
     uint64_t start_mono_ms;
     size_t file_index, file_count;

@@ -188,11 +188,11 @@ static void progress(struct rep_reader *r, uint64_t done_bytes, bool final)
 struct file_ctx {
     const char *path;
     unsigned warnings;
-    uint64_t records;       /* in blocks seen, decoded or not (for the trailer check) */
-    uint64_t skip_at;       /* start of the damaged region being skipped */
+    uint64_t records; /* in blocks seen, decoded or not (for the trailer check) */
+    uint64_t skip_at; /* start of the damaged region being skipped */
     uint64_t skip_len;
-    bool window_skip;       /* some block was skipped for the window (records not counted) */
-    bool tty;               /* a progress line may be on stderr: clear it first */
+    bool window_skip; /* some block was skipped for the window (records not counted) */
+    bool tty;         /* a progress line may be on stderr: clear it first */
 };
 
 static __attribute__((format(printf, 2, 3))) void warn(struct file_ctx *c, const char *fmt, ...)
@@ -242,8 +242,7 @@ static int do_block(struct rep_reader *r, struct file_ctx *c, const struct fsn_f
     if ((ret = fsn_ff_iter_open(iter, it->block, it->block_len)) != 0) {
         r->st.bad_blocks++;
         warn(c, "block at offset %" PRIu64 " (%" PRIu32 " records) %s, skipped", offset,
-             it->info.records,
-             ret == FSN_E_BADFILE ? "failed its checksum" : "is inconsistent");
+             it->info.records, ret == FSN_E_BADFILE ? "failed its checksum" : "is inconsistent");
         return 0;
     }
     /* Whole block inside the window: no per-record time check. */
@@ -262,8 +261,9 @@ static int do_block(struct rep_reader *r, struct file_ctx *c, const struct fsn_f
     }
     if (ret < 0) {
         r->st.bad_blocks++;
-        warn(c, "block at offset %" PRIu64 ": record %" PRIu32 " of %" PRIu32
-                " is malformed, the rest of the block skipped",
+        warn(c,
+             "block at offset %" PRIu64 ": record %" PRIu32 " of %" PRIu32
+             " is malformed, the rest of the block skipped",
              offset, k + 1, it->info.records);
     }
     return 0;
@@ -343,9 +343,10 @@ static int read_file(struct rep_reader *r, const char *path, uint64_t *done_byte
         struct fsn_ff_item it;
         int sr = fsn_ff_scan_next(&s, r->buf + pos, have, eof, &it);
         if (sr < 0) {
-            warn(&c, "%s", sr == FSN_E_BADVER  ? "unsupported flow file version"
-                           : sr == FSN_E_TRUNC ? "shorter than a flow file header"
-                                               : "not a flow file");
+            warn(&c, "%s",
+                 sr == FSN_E_BADVER  ? "unsupported flow file version"
+                 : sr == FSN_E_TRUNC ? "shorter than a flow file header"
+                                     : "not a flow file");
             r->st.failed_files++;
             readable = false;
             break;
@@ -382,8 +383,9 @@ static int read_file(struct rep_reader *r, const char *path, uint64_t *done_byte
         r->st.damaged_bytes += s.skipped;
         if (s.truncated) {
             r->st.truncated++;
-            warn(&c, "ends in an incomplete block (%" PRIu64 " bytes): its writer stopped early; "
-                     "read up to the last complete block",
+            warn(&c,
+                 "ends in an incomplete block (%" PRIu64 " bytes): its writer stopped early; "
+                 "read up to the last complete block",
                  s.truncated);
         }
         if (!s.have_trailer) {

@@ -34,8 +34,8 @@ void rep_proto_name(uint8_t proto, char *buf, size_t len)
     static const struct {
         uint8_t p;
         const char *name;
-    } names[] = {{1, "icmp"}, {2, "igmp"}, {6, "tcp"}, {17, "udp"}, {47, "gre"}, {50, "esp"},
-                 {51, "ah"}, {58, "ipv6-icmp"}, {89, "ospf"}, {132, "sctp"}};
+    } names[] = {{1, "icmp"}, {2, "igmp"}, {6, "tcp"},        {17, "udp"},  {47, "gre"},
+                 {50, "esp"}, {51, "ah"},  {58, "ipv6-icmp"}, {89, "ospf"}, {132, "sctp"}};
 
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (names[i].p == proto) {
@@ -209,8 +209,7 @@ void rep_out_stats(struct rep_out *o, enum rep_key key, enum rep_order order,
         if (o->fmt == REP_CSV) {
             for (size_t k = 0; k < nk; k++)
                 fprintf(o->fp, "%s,", v[k]);
-            fprintf(o->fp, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n", c->flows, c->packets,
-                    c->bytes);
+            fprintf(o->fp, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n", c->flows, c->packets, c->bytes);
         } else {
             fprintf(o->fp, "%s\n{", i ? "," : "");
             for (size_t k = 0; k < nk; k++) {
@@ -302,8 +301,8 @@ void rep_out_record(struct rep_out *o, const struct fsn_flow *f, const struct fs
             flags_text(f->tcp_flags, fl);
         else
             snprintf(fl, sizeof fl, "-");
-        fprintf(o->fp, "%-23s %10s %-9s %21s -> %-21s %8s %8s %-8s %s\n", t1, dur, proto, s, d,
-                pk, by, fl, xa);
+        fprintf(o->fp, "%-23s %10s %-9s %21s -> %-21s %8s %8s %-8s %s\n", t1, dur, proto, s, d, pk,
+                by, fl, xa);
         o->rows++;
         return;
     }
@@ -314,27 +313,25 @@ void rep_out_record(struct rep_out *o, const struct fsn_flow *f, const struct fs
     addr_text(k->family, f->nexthop, nh, sizeof nh);
     if (o->fmt == REP_CSV) {
         fprintf(o->fp,
-                "%s,%s,%s,%u,%s,%u,%s,%u,1,%" PRIu64 ",%" PRIu64
-                ",%u,%u,%u,%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",%" PRIu32
-                ",%u,%u,%s,%" PRIu32 ",%u,%s,%" PRIu32 ",%u\n",
+                "%s,%s,%s,%u,%s,%u,%s,%u,1,%" PRIu64 ",%" PRIu64 ",%u,%u,%u,%" PRIu32 ",%" PRIu32
+                ",%" PRIu32 ",%" PRIu32 ",%u,%u,%s,%" PRIu32 ",%u,%s,%" PRIu32 ",%u\n",
                 t1, t2, dur, k->proto, s, k->sport, d, k->dport, f->packets, f->octets,
                 f->tcp_flags, k->tos, k->vlan, k->in_if, f->out_if, f->src_as, f->dst_as,
                 f->src_mask, f->dst_mask, nh, f->sampling, f->end_reason, xa, x->domain,
                 x->version);
     } else {
-        fprintf(o->fp,
-                "%s\n{\"start\": \"%s\", \"end\": \"%s\", \"duration\": %s, \"proto\": %u, "
-                "\"srcip\": \"%s\", \"srcport\": %u, \"dstip\": \"%s\", \"dstport\": %u, "
-                "\"flows\": 1, \"packets\": %" PRIu64 ", \"bytes\": %" PRIu64
-                ", \"tcp_flags\": %u, \"tos\": %u, \"vlan\": %u, \"in_if\": %" PRIu32
-                ", \"out_if\": %" PRIu32 ", \"src_as\": %" PRIu32 ", \"dst_as\": %" PRIu32
-                ", \"src_mask\": %u, \"dst_mask\": %u, \"nexthop\": \"%s\", \"sampling\": %" PRIu32
-                ", \"end_reason\": %u, \"exporter\": \"%s\", \"domain\": %" PRIu32
-                ", \"version\": %u}",
-                o->rows ? "," : "", t1, t2, dur, k->proto, s, k->sport, d, k->dport, f->packets,
-                f->octets, f->tcp_flags, k->tos, k->vlan, k->in_if, f->out_if, f->src_as,
-                f->dst_as, f->src_mask, f->dst_mask, nh, f->sampling, f->end_reason, xa,
-                x->domain, x->version);
+        fprintf(
+            o->fp,
+            "%s\n{\"start\": \"%s\", \"end\": \"%s\", \"duration\": %s, \"proto\": %u, "
+            "\"srcip\": \"%s\", \"srcport\": %u, \"dstip\": \"%s\", \"dstport\": %u, "
+            "\"flows\": 1, \"packets\": %" PRIu64 ", \"bytes\": %" PRIu64
+            ", \"tcp_flags\": %u, \"tos\": %u, \"vlan\": %u, \"in_if\": %" PRIu32
+            ", \"out_if\": %" PRIu32 ", \"src_as\": %" PRIu32 ", \"dst_as\": %" PRIu32
+            ", \"src_mask\": %u, \"dst_mask\": %u, \"nexthop\": \"%s\", \"sampling\": %" PRIu32
+            ", \"end_reason\": %u, \"exporter\": \"%s\", \"domain\": %" PRIu32 ", \"version\": %u}",
+            o->rows ? "," : "", t1, t2, dur, k->proto, s, k->sport, d, k->dport, f->packets,
+            f->octets, f->tcp_flags, k->tos, k->vlan, k->in_if, f->out_if, f->src_as, f->dst_as,
+            f->src_mask, f->dst_mask, nh, f->sampling, f->end_reason, xa, x->domain, x->version);
     }
     o->rows++;
 }

@@ -33,17 +33,17 @@ struct rep_stats {
     enum rep_key key;
     struct rep_counts total;
     uint64_t skipped;
-    struct rep_counts *ports; /* [65536] for the port keys */
+    struct rep_counts *ports;  /* [65536] for the port keys */
     struct rep_counts *protos; /* [256] for proto */
     struct entry *tab;
-    size_t cap;                /* slots, a power of two */
-    size_t n;                  /* keys in use */
-    struct pending q[PIPE];    /* ring of records not yet in the table */
+    size_t cap;             /* slots, a power of two */
+    size_t n;               /* keys in use */
+    struct pending q[PIPE]; /* ring of records not yet in the table */
     unsigned qhead, qn;
 };
 
-static const char *const key_names[] = {"total", "srcip", "dstip", "ip", "srcport",
-                                        "dstport", "port", "proto", "exporter"};
+static const char *const key_names[] = {"total",   "srcip", "dstip", "ip",      "srcport",
+                                        "dstport", "port",  "proto", "exporter"};
 static const char *const order_names[] = {"bytes", "packets", "flows"};
 
 const char *rep_key_name(enum rep_key key)
@@ -153,8 +153,8 @@ static uint64_t hash_key(const struct rep_kval *k)
     uint64_t w[4], h;
 
     memcpy(w, k, sizeof w);
-    h = w[0] * 0x9e3779b97f4a7c15ULL ^ w[1] * 0xc2b2ae3d27d4eb4fULL ^
-        w[2] * 0x165667b19e3779f9ULL ^ w[3] * 0xd6e8feb86659fd93ULL;
+    h = w[0] * 0x9e3779b97f4a7c15ULL ^ w[1] * 0xc2b2ae3d27d4eb4fULL ^ w[2] * 0x165667b19e3779f9ULL ^
+        w[3] * 0xd6e8feb86659fd93ULL;
     h ^= h >> 30;
     h *= 0xbf58476d1ce4e5b9ULL;
     h ^= h >> 27;
@@ -485,7 +485,9 @@ long rep_stats_rows(const struct rep_stats *st, enum rep_order order, size_t top
         }
     }
     qsort(t.h, t.n, sizeof *t.h,
-          order == REP_BY_BYTES ? rank_bytes : order == REP_BY_PACKETS ? rank_packets : rank_flows);
+          order == REP_BY_BYTES     ? rank_bytes
+          : order == REP_BY_PACKETS ? rank_packets
+                                    : rank_flows);
     *rows = t.h;
     return (long)t.n;
 }

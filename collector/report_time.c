@@ -12,7 +12,8 @@
 
 #include "collector/report.h"
 
-static int bad(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int bad(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static int bad(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -166,8 +167,7 @@ int rep_time_parse(const char *s, int64_t now_ms, int64_t *out, char *err, size_
     }
     if (*p)
         goto syntax;
-    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 ||
-        sec > 59)
+    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59)
         return bad(err, errlen, "bad time '%s': a field is out of range", s);
     if (zone) {
         int64_t t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;

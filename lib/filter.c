@@ -29,7 +29,7 @@ struct node {
     uint8_t proto;  /* N_PROTO */
     uint16_t lo;    /* N_PORT: range lo..hi */
     uint16_t hi;
-    uint32_t a;     /* children of and, or (a, b) and not (a) */
+    uint32_t a; /* children of and, or (a, b) and not (a) */
     uint32_t b;
     uint8_t addr[16]; /* network address, host bits zero */
     uint8_t mask[16];
@@ -45,16 +45,16 @@ enum tok { T_EOF, T_WORD, T_LP, T_RP, T_NOT, T_AND, T_OR, T_BAD };
 
 struct parser {
     const char *s;
-    size_t pos;     /* where the lexer continues */
-    enum tok t;     /* current token */
-    size_t tpos;    /* its offset and length */
+    size_t pos;  /* where the lexer continues */
+    enum tok t;  /* current token */
+    size_t tpos; /* its offset and length */
     size_t tlen;
-    size_t ppos;    /* the previous token, for "after 'X'" */
+    size_t ppos; /* the previous token, for "after 'X'" */
     size_t plen;
     int depth;
     struct fsn_filter *f;
     uint32_t cap;
-    int err;        /* 0, FSN_E_SYNTAX, FSN_E_LIMIT, FSN_E_NOMEM */
+    int err; /* 0, FSN_E_SYNTAX, FSN_E_LIMIT, FSN_E_NOMEM */
     size_t errpos;
     char *msg;
     size_t msglen;
@@ -64,9 +64,8 @@ static const struct {
     const char *name;
     uint8_t proto;
 } proto_names[] = {
-    {"icmp", 1},    {"igmp", 2},  {"tcp", 6},   {"udp", 17},   {"gre", 47},
-    {"esp", 50},    {"ah", 51},   {"icmp6", 58}, {"ipv6-icmp", 58}, {"ospf", 89},
-    {"sctp", 132},
+    {"icmp", 1}, {"igmp", 2},   {"tcp", 6},        {"udp", 17},  {"gre", 47},   {"esp", 50},
+    {"ah", 51},  {"icmp6", 58}, {"ipv6-icmp", 58}, {"ospf", 89}, {"sctp", 132},
 };
 
 /* Protocols whose flows carry ports: TCP, UDP, DCCP, SCTP, UDP-Lite. */
@@ -308,8 +307,7 @@ static uint32_t parse_qualified(struct parser *p, uint8_t dir)
             return 0;
         }
         if (r == -2) {
-            fail(p, p->tpos, "prefix length out of range in '%.*s'", (int)p->tlen,
-                 p->s + p->tpos);
+            fail(p, p->tpos, "prefix length out of range in '%.*s'", (int)p->tlen, p->s + p->tpos);
             return 0;
         }
         if (r == -3) {
@@ -326,15 +324,14 @@ static uint32_t parse_qualified(struct parser *p, uint8_t dir)
         next(p);
         w = p->s + p->tpos;
         dash = p->t == T_WORD ? memchr(w, '-', p->tlen) : NULL;
-        if (p->t != T_WORD ||
-            !parse_num(p, 0, dash ? (size_t)(dash - w) : p->tlen, 65535, &lo)) {
+        if (p->t != T_WORD || !parse_num(p, 0, dash ? (size_t)(dash - w) : p->tlen, 65535, &lo)) {
             expected_after(p, "port number (0-65535)");
             return 0;
         }
         hi = lo;
-        if (dash && (!parse_num(p, (size_t)(dash - w) + 1, p->tlen - (size_t)(dash - w) - 1,
-                                65535, &hi) ||
-                     hi < lo)) {
+        if (dash &&
+            (!parse_num(p, (size_t)(dash - w) + 1, p->tlen - (size_t)(dash - w) - 1, 65535, &hi) ||
+             hi < lo)) {
             fail(p, p->tpos, "bad port range '%.*s'", (int)p->tlen, w);
             return 0;
         }
@@ -666,8 +663,8 @@ static void dump(const struct node *nodes, uint32_t i, char *buf, size_t len, si
         if (n->op == N_HOST)
             put(buf, len, at, "(host%s %s)", dirs[n->dir], a);
         else
-            put(buf, len, at, "(%s%s %s/%u)", n->op == N_NET ? "net" : "exporter",
-                dirs[n->dir], a, n->plen);
+            put(buf, len, at, "(%s%s %s/%u)", n->op == N_NET ? "net" : "exporter", dirs[n->dir], a,
+                n->plen);
         break;
     case N_PORT:
         if (n->lo == n->hi)

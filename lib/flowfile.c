@@ -283,14 +283,14 @@ int fsn_ff_filename(uint64_t start_ms, bool tmp, char *buf, size_t len)
 /* ---- Builder ---- */
 
 struct fsn_ff_builder {
-    size_t cap;       /* payload bytes per block */
-    uint8_t *buf;     /* block head + room for the largest exporter table + cap */
-    uint8_t *rec;     /* where records start in buf */
-    size_t rec_len;   /* record bytes in the open block */
-    size_t dict_len;  /* encoded exporter table, count byte included */
+    size_t cap;      /* payload bytes per block */
+    uint8_t *buf;    /* block head + room for the largest exporter table + cap */
+    uint8_t *rec;    /* where records start in buf */
+    size_t rec_len;  /* record bytes in the open block */
+    size_t dict_len; /* encoded exporter table, count byte included */
     uint32_t nrec;
     uint32_t nexp;
-    uint32_t last;    /* index + 1 of the exporter used last, 0 none */
+    uint32_t last; /* index + 1 of the exporter used last, 0 none */
     uint64_t prev_end;
     uint64_t min_end;
     uint64_t max_end;
@@ -354,8 +354,7 @@ uint32_t fsn_ff_builder_records(const struct fsn_ff_builder *b)
 
 static bool exp_eq(const struct fsn_ff_exporter *a, const struct fsn_ff_exporter *b)
 {
-    return a->addr.family == b->addr.family && a->version == b->version &&
-           a->domain == b->domain &&
+    return a->addr.family == b->addr.family && a->version == b->version && a->domain == b->domain &&
            memcmp(a->addr.a, b->addr.a, fsn_family_addrlen(a->addr.family)) == 0;
 }
 
@@ -560,8 +559,7 @@ void fsn_ff_scan_init(struct fsn_ff_scan *s)
     s->state = ST_HEADER;
 }
 
-static void give(struct fsn_ff_scan *s, struct fsn_ff_item *it, enum fsn_ff_kind kind,
-                 size_t used)
+static void give(struct fsn_ff_scan *s, struct fsn_ff_item *it, enum fsn_ff_kind kind, size_t used)
 {
     it->kind = kind;
     it->used = used;
@@ -783,8 +781,7 @@ int fsn_ff_iter_open(struct fsn_ff_iter *it, const uint8_t *block, size_t len)
     return 0;
 }
 
-int fsn_ff_iter_next(struct fsn_ff_iter *it, struct fsn_flow *f,
-                     const struct fsn_ff_exporter **x)
+int fsn_ff_iter_next(struct fsn_ff_iter *it, struct fsn_flow *f, const struct fsn_ff_exporter **x)
 {
     struct fsn_rd r = {it->p, it->end};
     struct fsn_flow_key *k = &f->key;
@@ -806,8 +803,8 @@ int fsn_ff_iter_next(struct fsn_ff_iter *it, struct fsn_flow *f,
     k->family = (d & D_IPV6) ? FSN_FAMILY_IPV6 : FSN_FAMILY_IPV4;
     alen = fsn_family_addrlen(k->family);
     if (!fsn_rd_bytes(&r, k->src, alen) || !fsn_rd_bytes(&r, k->dst, alen) ||
-        !fsn_rd_u8(&r, &k->proto) || !rd_varint(&r, &f->packets) ||
-        !rd_varint(&r, &f->octets) || !rd_varint(&r, &dend) || !rd_varint(&r, &dur))
+        !fsn_rd_u8(&r, &k->proto) || !rd_varint(&r, &f->packets) || !rd_varint(&r, &f->octets) ||
+        !rd_varint(&r, &dend) || !rd_varint(&r, &dur))
         goto bad;
     f->last_ms = it->prev_end + unzigzag(dend);
     f->first_ms = f->last_ms - unzigzag(dur);

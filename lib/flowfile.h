@@ -37,7 +37,7 @@
 
 #define FSN_FF_MAGIC "FSNFLOW\n" /* 8 bytes, no NUL */
 #define FSN_FF_VERSION 1
-#define FSN_FF_HEADER_SIZE 64     /* the version-1 header; readers accept longer ones */
+#define FSN_FF_HEADER_SIZE 64 /* the version-1 header; readers accept longer ones */
 #define FSN_FF_HEADER_MAX 4096
 #define FSN_FF_BLOCK_HEAD_SIZE 40 /* block header, before the payload */
 #define FSN_FF_TRAILER_SIZE 64
@@ -54,7 +54,7 @@
 #define FSN_FF_PREFIX "flows-"
 #define FSN_FF_SUFFIX ".fsn"
 #define FSN_FF_TMP_SUFFIX ".tmp" /* appended while the file is written */
-#define FSN_FF_NAME_LEN 32        /* enough for a name with the temporary suffix, plus NUL */
+#define FSN_FF_NAME_LEN 32       /* enough for a name with the temporary suffix, plus NUL */
 
 /* Who sent a record: stored with every record (through the block's table). */
 struct fsn_ff_exporter {
@@ -78,9 +78,9 @@ struct fsn_ff_trailer {
     uint64_t records;    /* records in the file */
     uint64_t min_end_ms; /* earliest and latest record end time (0, 0 without records) */
     uint64_t max_end_ms;
-    uint64_t closed_ms;  /* when the writer closed the file */
-    uint64_t lost;       /* records the writer knows it failed to store (its own count) */
-    uint32_t flags;      /* none defined */
+    uint64_t closed_ms; /* when the writer closed the file */
+    uint64_t lost;      /* records the writer knows it failed to store (its own count) */
+    uint32_t flags;     /* none defined */
 };
 
 /* What a block header says (validated by its own CRC). */
@@ -172,9 +172,9 @@ enum fsn_ff_kind {
 
 struct fsn_ff_item {
     enum fsn_ff_kind kind;
-    size_t used;                   /* bytes of the input this item covers; advance by it */
-    size_t need;                   /* FSN_FF_NEED: bytes wanted (<= FSN_FF_CHUNK_MAX) */
-    const uint8_t *block;          /* FSN_FF_BLOCK: the block, header included */
+    size_t used;          /* bytes of the input this item covers; advance by it */
+    size_t need;          /* FSN_FF_NEED: bytes wanted (<= FSN_FF_CHUNK_MAX) */
+    const uint8_t *block; /* FSN_FF_BLOCK: the block, header included */
     size_t block_len;
     struct fsn_ff_block_info info; /* FSN_FF_BLOCK: its header */
 };
@@ -184,15 +184,15 @@ struct fsn_ff_scan {
     int state;
     struct fsn_ff_header hdr;
     struct fsn_ff_trailer trailer;
-    bool have_trailer;    /* the file was closed cleanly */
-    bool header_bad;      /* the header's checksum failed: its times are unknown (zero) */
-    bool in_skip;         /* the last item was FSN_FF_SKIP */
-    uint64_t offset;      /* file offset of the next byte to look at */
-    uint64_t blocks;      /* FSN_FF_BLOCK items given */
-    uint64_t skips;       /* FSN_FF_SKIP items given */
-    uint64_t skipped;     /* bytes they covered */
-    uint64_t truncated;   /* bytes of an incomplete block or trailer at the end */
-    uint64_t trailing;    /* bytes after the trailer (ignored) */
+    bool have_trailer;  /* the file was closed cleanly */
+    bool header_bad;    /* the header's checksum failed: its times are unknown (zero) */
+    bool in_skip;       /* the last item was FSN_FF_SKIP */
+    uint64_t offset;    /* file offset of the next byte to look at */
+    uint64_t blocks;    /* FSN_FF_BLOCK items given */
+    uint64_t skips;     /* FSN_FF_SKIP items given */
+    uint64_t skipped;   /* bytes they covered */
+    uint64_t truncated; /* bytes of an incomplete block or trailer at the end */
+    uint64_t trailing;  /* bytes after the trailer (ignored) */
 };
 
 void fsn_ff_scan_init(struct fsn_ff_scan *s);
@@ -212,9 +212,9 @@ int fsn_ff_scan_next(struct fsn_ff_scan *s, const uint8_t *buf, size_t len, bool
 struct fsn_ff_iter {
     const uint8_t *p;
     const uint8_t *end;
-    uint32_t left;       /* records still to decode */
+    uint32_t left; /* records still to decode */
     uint32_t nexp;
-    uint64_t prev_end;   /* previous record's end time (delta coding) */
+    uint64_t prev_end; /* previous record's end time (delta coding) */
     struct fsn_ff_block_info info;
     struct fsn_ff_exporter exp[FSN_FF_EXPORTERS_MAX];
 };
@@ -233,7 +233,6 @@ int fsn_ff_iter_open(struct fsn_ff_iter *it, const uint8_t *block, size_t len);
  * the block, FSN_E_MALFORMED when a record is inconsistent (the block ends
  * there: records already returned stay valid, as their checksum held).
  */
-int fsn_ff_iter_next(struct fsn_ff_iter *it, struct fsn_flow *f,
-                     const struct fsn_ff_exporter **x);
+int fsn_ff_iter_next(struct fsn_ff_iter *it, struct fsn_flow *f, const struct fsn_ff_exporter **x);
 
 #endif

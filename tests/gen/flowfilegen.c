@@ -67,8 +67,8 @@ static void flush_block(struct gen *g)
     if (!len)
         return;
     if (g->map)
-        fprintf(g->map, "block %" PRIu64 " %" PRIu64 " %zu %u %" PRIu64 "\n", g->nblocks,
-                g->offset, len, n, g->index - n);
+        fprintf(g->map, "block %" PRIu64 " %" PRIu64 " %zu %u %" PRIu64 "\n", g->nblocks, g->offset,
+                len, n, g->index - n);
     g->nblocks++;
     put(g, data, len);
 }
@@ -203,8 +203,8 @@ static void print_addr(FILE *o, uint8_t family, const uint8_t *a)
 }
 
 /* A random record from a population of `hosts` hosts, `v6pct` percent IPv6. */
-static void rnd_record(struct fsn_flow *f, struct fsn_ff_exporter *x, uint64_t base,
-                       uint64_t hosts, unsigned v6pct)
+static void rnd_record(struct fsn_flow *f, struct fsn_ff_exporter *x, uint64_t base, uint64_t hosts,
+                       unsigned v6pct)
 {
     static const uint8_t protos[] = {6, 6, 6, 6, 17, 17, 17, 1, 58, 47};
     static const uint16_t ports[] = {80, 443, 53, 22, 25, 123, 8080, 993};

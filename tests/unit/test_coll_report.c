@@ -132,8 +132,7 @@ static void test_key(enum rep_key key, enum rep_order order)
     }
     /* The number of distinct keys, counted directly. */
     for (int i = 0; i < N; i++) {
-        bool ports = recs[i].key.proto == 6 || recs[i].key.proto == 17 ||
-                     recs[i].key.proto == 132;
+        bool ports = recs[i].key.proto == 6 || recs[i].key.proto == 17 || recs[i].key.proto == 132;
         if ((key == REP_SRCPORT || key == REP_DSTPORT || key == REP_PORT) && !ports)
             flows_without_ports++;
     }
@@ -215,14 +214,12 @@ static void test_parse(void)
     enum rep_key k;
     enum rep_order o;
 
-    ok(rep_stats_parse("srcip", &k, &o) == 0 && k == REP_SRCIP && o == REP_BY_BYTES,
-       "-s srcip");
+    ok(rep_stats_parse("srcip", &k, &o) == 0 && k == REP_SRCIP && o == REP_BY_BYTES, "-s srcip");
     ok(rep_stats_parse("port/packets", &k, &o) == 0 && k == REP_PORT && o == REP_BY_PACKETS,
        "-s port/packets");
     ok(rep_stats_parse("exporter/flows", &k, &o) == 0 && k == REP_EXPORTER && o == REP_BY_FLOWS,
        "-s exporter/flows");
-    ok(rep_stats_parse("ip/bytes", &k, &o) == 0 && k == REP_IP && o == REP_BY_BYTES,
-       "-s ip/bytes");
+    ok(rep_stats_parse("ip/bytes", &k, &o) == 0 && k == REP_IP && o == REP_BY_BYTES, "-s ip/bytes");
     ok(rep_stats_parse("srcipx", &k, &o) != 0, "unknown key refused");
     ok(rep_stats_parse("srcip/octets", &k, &o) != 0, "unknown order refused");
     ok(rep_stats_parse("src", &k, &o) != 0, "prefix of a key refused");
@@ -241,14 +238,11 @@ static void test_time(void)
        "Unix seconds");
     ok(rep_time_parse("1700000000.25", now, &t, err, sizeof err) == 0 && t == 1700000000250LL,
        "Unix seconds with a fraction");
-    ok(rep_time_parse("2024-01-02 03:04:05", now, &t, err, sizeof err) == 0 &&
-           t == 1704164645000LL,
+    ok(rep_time_parse("2024-01-02 03:04:05", now, &t, err, sizeof err) == 0 && t == 1704164645000LL,
        "YYYY-MM-DD HH:MM:SS in TZ=UTC");
-    ok(rep_time_parse("2024-01-02 03:04", now, &t, err, sizeof err) == 0 &&
-           t == 1704164640000LL,
+    ok(rep_time_parse("2024-01-02 03:04", now, &t, err, sizeof err) == 0 && t == 1704164640000LL,
        "YYYY-MM-DD HH:MM");
-    ok(rep_time_parse("2024-01-02T03:04:05", now, &t, err, sizeof err) == 0 &&
-           t == 1704164645000LL,
+    ok(rep_time_parse("2024-01-02T03:04:05", now, &t, err, sizeof err) == 0 && t == 1704164645000LL,
        "ISO 8601 with T");
     ok(rep_time_parse("2024-01-02", now, &t, err, sizeof err) == 0 && t == 1704153600000LL,
        "a date alone is midnight");
@@ -263,15 +257,13 @@ static void test_time(void)
        "explicit -0500 offset");
     ok(rep_time_parse("-1h", now, &t, err, sizeof err) == 0 && t == now - 3600000, "-1h");
     ok(rep_time_parse("-90s", now, &t, err, sizeof err) == 0 && t == now - 90000, "-90s");
-    ok(rep_time_parse("-2d", now, &t, err, sizeof err) == 0 && t == now - 2 * 86400000LL,
-       "-2d");
+    ok(rep_time_parse("-2d", now, &t, err, sizeof err) == 0 && t == now - 2 * 86400000LL, "-2d");
     ok(rep_time_parse("now", now, &t, err, sizeof err) == 0 && t == now, "now");
 
     /* The same wall-clock text in another zone (POSIX TZ, no tzdata needed). */
     setenv("TZ", "JST-9", 1);
     tzset();
-    ok(rep_time_parse("2024-01-02 12:04:05", now, &t, err, sizeof err) == 0 &&
-           t == 1704164645000LL,
+    ok(rep_time_parse("2024-01-02 12:04:05", now, &t, err, sizeof err) == 0 && t == 1704164645000LL,
        "local time follows TZ (JST-9)");
     rep_time_local(1704164645123ULL, buf, sizeof buf);
     is_str(buf, "2024-01-02 12:04:05.123", "local time stamp in JST-9");
@@ -292,8 +284,8 @@ static void test_time(void)
     ok(rep_time_window("1700000000,1700000060", now, &s, &e, err, sizeof err) == 0 &&
            s == 1700000000000ULL && e == 1700000060000ULL,
        "window START,END");
-    ok(rep_time_window("1700000000", now, &s, &e, err, sizeof err) == 0 &&
-           s == 1700000000000ULL && e == UINT64_MAX,
+    ok(rep_time_window("1700000000", now, &s, &e, err, sizeof err) == 0 && s == 1700000000000ULL &&
+           e == UINT64_MAX,
        "window START alone is open-ended");
     ok(rep_time_window(",1700000060", now, &s, &e, err, sizeof err) == 0 && s == 0 &&
            e == 1700000060000ULL,
@@ -395,9 +387,8 @@ static void test_reader(void)
     /* Expected: end time in [ws, we), TCP, and 10.0.0.3 or its IPv6 twin at either end. */
     for (int i = 0; i < N; i++) {
         const struct fsn_flow *f = &recs[i];
-        bool host = f->key.family == FSN_FAMILY_IPV4
-                        ? (f->key.src[3] == 3 || f->key.dst[3] == 3)
-                        : (f->key.src[15] == 3 || f->key.dst[15] == 3);
+        bool host = f->key.family == FSN_FAMILY_IPV4 ? (f->key.src[3] == 3 || f->key.dst[3] == 3)
+                                                     : (f->key.src[15] == 3 || f->key.dst[15] == 3);
         if (f->last_ms >= ws && f->last_ms < we && f->key.proto == 6 && host) {
             want_flows++;
             want_bytes += f->octets;
@@ -428,8 +419,8 @@ static void test_reader(void)
 
 int main(void)
 {
-    static const enum rep_key keys[] = {REP_TOTAL, REP_SRCIP, REP_DSTIP, REP_IP, REP_SRCPORT,
-                                        REP_DSTPORT, REP_PORT, REP_PROTO, REP_EXPORTER};
+    static const enum rep_key keys[] = {REP_TOTAL,   REP_SRCIP, REP_DSTIP, REP_IP,      REP_SRCPORT,
+                                        REP_DSTPORT, REP_PORT,  REP_PROTO, REP_EXPORTER};
     make_records();
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         test_key(keys[i], (enum rep_order)(i % 3));

@@ -99,16 +99,15 @@ static void test_trees(void)
            "not binds tighter than and");
     is_str(dump_of("not port 1 or port 2"), "(or (not (port 1)) (port 2))",
            "not binds tighter than or");
-    is_str(dump_of("not (port 1 or port 2)"), "(not (or (port 1) (port 2)))",
-           "parentheses group");
+    is_str(dump_of("not (port 1 or port 2)"), "(not (or (port 1) (port 2)))", "parentheses group");
     is_str(dump_of("(port 1 or port 2) and port 3"), "(and (or (port 1) (port 2)) (port 3))",
            "parentheses override precedence");
     is_str(dump_of("!port 1 && port 2 || !(port 3)"),
            "(or (and (not (port 1)) (port 2)) (not (port 3)))", "symbolic operators");
     is_str(dump_of("not not port 1"), "(not (not (port 1)))", "double negation");
     is_str(dump_of("((((port 1))))"), "(port 1)", "nested parentheses");
-    is_str(dump_of("host 10.0.0.1&&port 2||port 3"),
-           "(or (and (host 10.0.0.1) (port 2)) (port 3))", "operators without spaces");
+    is_str(dump_of("host 10.0.0.1&&port 2||port 3"), "(or (and (host 10.0.0.1) (port 2)) (port 3))",
+           "operators without spaces");
 }
 
 static void test_match(void)
@@ -204,24 +203,22 @@ static void test_errors(void)
 {
     check_error("host fooo", FSN_E_SYNTAX, "expected address after 'host' at 'fooo'", 5);
     check_error("host", FSN_E_SYNTAX, "expected address after 'host' at end of filter", 4);
-    check_error("host 10.0.0.0/8", FSN_E_SYNTAX,
-                "expected address after 'host' at '10.0.0.0/8'", 5);
-    check_error("src host 1.2.3.256", FSN_E_SYNTAX,
-                "expected address after 'host' at '1.2.3.256'", 9);
+    check_error("host 10.0.0.0/8", FSN_E_SYNTAX, "expected address after 'host' at '10.0.0.0/8'",
+                5);
+    check_error("src host 1.2.3.256", FSN_E_SYNTAX, "expected address after 'host' at '1.2.3.256'",
+                9);
     check_error("net foo", FSN_E_SYNTAX, "expected network (ADDR/LEN) after 'net' at 'foo'", 4);
     check_error("net 10.0.0.1/8", FSN_E_SYNTAX, "non-network bits set in '10.0.0.1/8'", 4);
-    check_error("net 10.0.0.0/33", FSN_E_SYNTAX, "prefix length out of range in '10.0.0.0/33'",
-                4);
+    check_error("net 10.0.0.0/33", FSN_E_SYNTAX, "prefix length out of range in '10.0.0.0/33'", 4);
     check_error("net 2001:db8::/129", FSN_E_SYNTAX,
                 "prefix length out of range in '2001:db8::/129'", 4);
     check_error("net 10.0.0.0/", FSN_E_SYNTAX, "prefix length out of range in '10.0.0.0/'", 4);
-    check_error("port http", FSN_E_SYNTAX,
-                "expected port number (0-65535) after 'port' at 'http'", 5);
+    check_error("port http", FSN_E_SYNTAX, "expected port number (0-65535) after 'port' at 'http'",
+                5);
     check_error("port 65536", FSN_E_SYNTAX,
                 "expected port number (0-65535) after 'port' at '65536'", 5);
     check_error("port 20-10", FSN_E_SYNTAX, "bad port range '20-10'", 5);
-    check_error("port (", FSN_E_SYNTAX, "expected port number (0-65535) after 'port' at '('",
-                5);
+    check_error("port (", FSN_E_SYNTAX, "expected port number (0-65535) after 'port' at '('", 5);
     check_error("proto foo", FSN_E_SYNTAX,
                 "expected protocol name or number (0-255) after 'proto' at 'foo'", 6);
     check_error("proto 256", FSN_E_SYNTAX,
@@ -230,32 +227,31 @@ static void test_errors(void)
                 "expected 'host', 'net' or 'port' after 'src' at '10.0.0.1'", 4);
     check_error("dst proto tcp", FSN_E_SYNTAX,
                 "expected 'host', 'net' or 'port' after 'dst' at 'proto'", 4);
-    check_error("exporter x", FSN_E_SYNTAX,
-                "expected address or network after 'exporter' at 'x'", 9);
+    check_error("exporter x", FSN_E_SYNTAX, "expected address or network after 'exporter' at 'x'",
+                9);
     check_error("foo", FSN_E_SYNTAX,
                 "expected host, net, port, proto, src, dst, not or '(' at 'foo'", 0);
     check_error("10.0.0.1", FSN_E_SYNTAX,
                 "expected host, net, port, proto, src, dst, not or '(' at '10.0.0.1'", 0);
-    check_error("port 80 and", FSN_E_SYNTAX,
-                "expected an expression after 'and' at end of filter", 11);
+    check_error("port 80 and", FSN_E_SYNTAX, "expected an expression after 'and' at end of filter",
+                11);
     check_error("port 80 or or port 1", FSN_E_SYNTAX,
                 "expected host, net, port, proto, src, dst, not or '(' at 'or'", 11);
     check_error("not", FSN_E_SYNTAX, "expected an expression after 'not' at end of filter", 3);
-    check_error("port 80 port 81", FSN_E_SYNTAX,
-                "expected 'and', 'or' or end of filter at 'port'", 8);
+    check_error("port 80 port 81", FSN_E_SYNTAX, "expected 'and', 'or' or end of filter at 'port'",
+                8);
     check_error("(port 80", FSN_E_SYNTAX, "expected ')' at end of filter", 8);
     check_error("(port 80 port 1)", FSN_E_SYNTAX, "expected ')' at 'port'", 9);
     check_error("port 80)", FSN_E_SYNTAX, "unmatched ')'", 7);
-    check_error("()", FSN_E_SYNTAX,
-                "expected host, net, port, proto, src, dst, not or '(' at ')'", 1);
+    check_error("()", FSN_E_SYNTAX, "expected host, net, port, proto, src, dst, not or '(' at ')'",
+                1);
     check_error("port 80 & port 1", FSN_E_SYNTAX, "unexpected '&' (use '&&')", 8);
     check_error("port 80 | port 1", FSN_E_SYNTAX, "unexpected '|' (use '||')", 8);
     check_error("(port 80 & port 1)", FSN_E_SYNTAX, "unexpected '&' (use '&&')", 9);
     check_error("& port 1", FSN_E_SYNTAX, "unexpected '&' (use '&&')", 0);
-    check_error("host 1.2.3.4 and host aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                FSN_E_SYNTAX,
-                "expected address after 'host' at 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...'",
-                22);
+    check_error(
+        "host 1.2.3.4 and host aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", FSN_E_SYNTAX,
+        "expected address after 'host' at 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...'", 22);
 
     char deep[400];
     memset(deep, '(', 100);

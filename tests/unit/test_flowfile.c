@@ -92,8 +92,8 @@ static void rnd_exporter(struct fsn_ff_exporter *x, unsigned i)
 
 static bool exp_same(const struct fsn_ff_exporter *a, const struct fsn_ff_exporter *b)
 {
-    return a->addr.family == b->addr.family && a->domain == b->domain &&
-           a->version == b->version && memcmp(a->addr.a, b->addr.a, 16) == 0;
+    return a->addr.family == b->addr.family && a->domain == b->domain && a->version == b->version &&
+           memcmp(a->addr.a, b->addr.a, 16) == 0;
 }
 
 /* A file built in memory, with the writer's own account of where each block is. */
@@ -138,9 +138,8 @@ static void flush_block(struct file *F, struct fsn_ff_builder *b, size_t next_in
 static void build(struct file *F, size_t n, unsigned nexp, size_t cap, bool trailer)
 {
     struct fsn_ff_builder *b = fsn_ff_builder_new(cap);
-    struct fsn_ff_header h = {.created_ms = 1700000000123ULL,
-                              .start_ms = 1700000000000ULL,
-                              .end_ms = 1700000300000ULL};
+    struct fsn_ff_header h = {
+        .created_ms = 1700000000123ULL, .start_ms = 1700000000000ULL, .end_ms = 1700000300000ULL};
     uint8_t hb[FSN_FF_HEADER_SIZE], tb[FSN_FF_TRAILER_SIZE];
     uint64_t clock = 1700000000000ULL;
     struct fsn_ff_trailer t;
@@ -181,11 +180,11 @@ static void file_free(struct file *F)
 
 /* What a reader got out of a file. */
 struct result {
-    int err;               /* fatal scanner error */
-    size_t records;        /* records decoded */
-    size_t mismatches;     /* records that differ from what the writer put */
-    size_t bad_blocks;     /* blocks whose checksum or content failed */
-    size_t blocks;         /* blocks decoded without error */
+    int err;           /* fatal scanner error */
+    size_t records;    /* records decoded */
+    size_t mismatches; /* records that differ from what the writer put */
+    size_t bad_blocks; /* blocks whose checksum or content failed */
+    size_t blocks;     /* blocks decoded without error */
     struct fsn_ff_scan s;
     bool got_header;
 };
@@ -284,10 +283,19 @@ static void test_crc(void)
 
 static void test_header(void)
 {
-    struct fsn_ff_header h = {.created_ms = 1, .start_ms = 0x0102030405060708ULL,
-                              .end_ms = UINT64_MAX, .flags = 0x80000001u}, g;
-    struct fsn_ff_trailer t = {.blocks = 3, .records = 4, .min_end_ms = 5, .max_end_ms = 6,
-                               .closed_ms = 7, .lost = 8, .flags = 9}, u;
+    struct fsn_ff_header h = {.created_ms = 1,
+                              .start_ms = 0x0102030405060708ULL,
+                              .end_ms = UINT64_MAX,
+                              .flags = 0x80000001u},
+                         g;
+    struct fsn_ff_trailer t = {.blocks = 3,
+                               .records = 4,
+                               .min_end_ms = 5,
+                               .max_end_ms = 6,
+                               .closed_ms = 7,
+                               .lost = 8,
+                               .flags = 9},
+                          u;
     uint8_t hb[FSN_FF_HEADER_SIZE], tb[FSN_FF_TRAILER_SIZE];
     size_t hlen;
 
@@ -301,8 +309,7 @@ static void test_header(void)
     is_int(fsn_ff_header_decode((const uint8_t *)"GIF89a", 6, &g, &hlen), FSN_E_BADFILE,
            "other file: BADFILE");
     hb[30] ^= 4;
-    is_int(fsn_ff_header_decode(hb, sizeof hb, &g, &hlen), FSN_E_BADFILE,
-           "flipped bit: BADFILE");
+    is_int(fsn_ff_header_decode(hb, sizeof hb, &g, &hlen), FSN_E_BADFILE, "flipped bit: BADFILE");
     hb[30] ^= 4;
     hb[9] = 2;
     is_int(fsn_ff_header_decode(hb, sizeof hb, &g, &hlen), FSN_E_BADVER, "version 2: BADVER");
@@ -447,8 +454,10 @@ static void test_truncation(void)
                      (uintmax_t)R.s.truncated);
         }
     }
-    is_uint(bad, 0, "cut at each of %zu offsets: every complete block read, the rest "
-            "reported truncated", F.len + 1);
+    is_uint(bad, 0,
+            "cut at each of %zu offsets: every complete block read, the rest "
+            "reported truncated",
+            F.len + 1);
     file_free(&F);
 }
 
@@ -467,8 +476,8 @@ static void test_damage(void)
     memcpy(copy, F.buf, F.len);
     copy[F.boff[k] + FSN_FF_BLOCK_HEAD_SIZE + 30] ^= 0x10;
     read_file(&F, copy, F.len, 0, &R);
-    ok(R.err == 0 && R.bad_blocks == 1 && R.records == F.nflows - F.bnrec[k] &&
-           R.mismatches == 0 && R.s.have_trailer,
+    ok(R.err == 0 && R.bad_blocks == 1 && R.records == F.nflows - F.bnrec[k] && R.mismatches == 0 &&
+           R.s.have_trailer,
        "payload damage: one bad block, %zu of %zu records read", R.records, F.nflows);
 
     /* A flipped bit in a block header: skipped up to the next block. */
@@ -493,8 +502,8 @@ static void test_damage(void)
     memcpy(copy, F.buf, F.boff[k] + 50);
     memcpy(copy + F.boff[k] + 50, F.buf + F.boff[k] + 60, F.len - F.boff[k] - 60);
     read_file(&F, copy, F.len - 10, 0, &R);
-    ok(R.err == 0 && R.records == F.nflows - F.bnrec[k] && R.mismatches == 0 &&
-           R.s.have_trailer && R.s.skips == 1 && R.bad_blocks == 0,
+    ok(R.err == 0 && R.records == F.nflows - F.bnrec[k] && R.mismatches == 0 && R.s.have_trailer &&
+           R.s.skips == 1 && R.bad_blocks == 0,
        "10 bytes cut out of a block: that block skipped, the others read");
 
     /* A damaged file header: the blocks are still read. */
