@@ -146,21 +146,28 @@ $(O)/bin:
 .SECONDEXPANSION:
 $(ALL_PROGS): $$(patsubst %.c,$(O)/%.o,$$(filter %.c,$$^))
 
-$(O)/tools/%: tests/gen/%.c $(LIBCOMMON) $(LIBFSN)
+# Tools named agg* (tests/gen/agg*.c, bench/agg*.c) drive the aggregator: they also link rrd/.
+tool_objs  = $(if $(filter agg%,$(1)),$(RRD_MODS:%.c=$(O)/%.o))
+tool_libs  = $(if $(filter agg%,$(1)),$(RRD_LIBS))
+$(O)/tools/%: tests/gen/%.c $(LIBCOMMON) $(LIBFSN) $$(call tool_objs,$$*)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBCOMMON) $(LIBFSN) -lm
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(call tool_objs,$*) $(LIBCOMMON) $(LIBFSN) \
+	    $(call tool_libs,$*) -lm
 
-$(O)/tools/%: bench/%.c $(LIBCOMMON) $(LIBFSN)
+$(O)/tools/%: bench/%.c $(LIBCOMMON) $(LIBFSN) $$(call tool_objs,$$*)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBCOMMON) $(LIBFSN) $(PCAP_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(call tool_objs,$*) $(LIBCOMMON) $(LIBFSN) \
+	    $(PCAP_LIBS) $(call tool_libs,$*) -lm
 
 # A unit test links lib/ and common/, plus the modules of the program it names:
 # test_probe_*.c links probe/ modules, test_coll_*.c collector/, test_agg_*.c rrd/.
 unit_extra = $(if $(filter test_probe%,$(1)),$(PROBE_MODS:%.c=$(O)/%.o) $(PCAP_LIBS)) \
              $(if $(filter test_coll%,$(1)),$(COLL_MODS:%.c=$(O)/%.o)) \
              $(if $(filter test_agg%,$(1)),$(RRD_MODS:%.c=$(O)/%.o) $(RRD_LIBS))
-$(O)/tests/unit/%: $(O)/tests/unit/%.o $(LIBCOMMON) $(LIBFSN) \
-        $$(filter %.o,$$(call unit_extra,$$*))
+# (The object filter lives in a variable: a '%' written in a pattern rule's prerequisites is
+# replaced by the stem before the secondary expansion.)
+unit_objs  = $(filter %.o,$(call unit_extra,$(1)))
+$(O)/tests/unit/%: $(O)/tests/unit/%.o $(LIBCOMMON) $(LIBFSN) $$(call unit_objs,$$*)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(call unit_extra,$*) $(LIBCOMMON) $(LIBFSN) -lm
 
 $(O)/tests/fuzz/%: $(O)/tests/fuzz/%.o $(O)/tests/fuzz/replay.o $(LIBCOMMON) $(LIBFSN)

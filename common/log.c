@@ -19,7 +19,7 @@ void log_init(const char *ident, bool to_stderr, int max_priority)
         openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
-static void vlog(int priority, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void vlog(int priority, const char *fmt, va_list ap)
 {
     if (priority > log_max)
         return;

@@ -15,12 +15,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FSN_CONF_MAX_ARGS 64
+#define FSN_CONF_MAX_ARGS 64   /* arguments after the key, at most */
+#define FSN_CONF_MAX_LINE 4096 /* bytes in one line, without its line ending */
 
 /*
  * A directive handler: gets the program's context and the arguments after
- * the key (argv[0] is the first argument). Returns 0, or a negative code
- * after writing a message (without file and line) into err.
+ * the key (argv[0] is the first argument, argv[argc] is NULL). The strings
+ * belong to the parser and live only during the call: copy what you keep.
+ * Returns 0, or a negative code after writing a message (without file and
+ * line) into err; the parser prints it as "FILE:LINE: KEY: message".
  */
 typedef int (*fsn_conf_handler)(void *ctx, int argc, char **argv, char *err, size_t errlen);
 
@@ -41,6 +44,10 @@ struct fsn_conf_directive {
  * Stops at the first error: returns its code and writes
  * "FILE:LINE: message" into err. Unknown keys, wrong argument counts,
  * repeated non-repeatable keys and unterminated quotes are errors.
+ * Codes: FSN_E_SYNTAX for faults of the text, FSN_E_LIMIT for a line
+ * longer than FSN_CONF_MAX_LINE or more than FSN_CONF_MAX_ARGS arguments,
+ * FSN_E_NOMEM, or the code a handler returned. A directive without a
+ * handler is accepted and ignored. err may be NULL; on success it is "".
  */
 int fsn_conf_parse(const char *buf, size_t len, const char *filename,
                    const struct fsn_conf_directive *dirs, size_t n, void *ctx, char *err,

@@ -54,13 +54,18 @@ struct probe {
 };
 
 static volatile sig_atomic_t stop_requested, stats_requested;
+static pcap_t *signal_pcap; /* set once before the handlers are installed */
 
 static void on_signal(int sig)
 {
-    if (sig == SIGUSR1)
+    if (sig == SIGUSR1) {
         stats_requested = 1;
-    else
+    } else {
         stop_requested = 1;
+        /* libpcap restarts an interrupted wait unless told to break out. */
+        if (signal_pcap)
+            pcap_breakloop(signal_pcap);
+    }
 }
 
 static uint64_t mono_ms(void)
@@ -85,8 +90,13 @@ static void on_expired(void *arg, const struct ft_entry *e, uint8_t reason)
 
     memset(&f, 0, sizeof f);
     f.key = e->key;
-    f.packets = e->packets;
-    f.octets = e->octets;
+    /*
+     * A record's counts are estimates of the traffic (lib/flow.h): the
+     * metered counts times the sampling interval. The encoder puts the
+     * metered counts on the wire and announces the interval.
+     */
+    f.packets = e->packets * p->conf.sampling;
+    f.octets = e->octets * p->conf.sampling;
     f.first_ms = e->first_ms;
     f.last_ms = e->last_ms;
     f.tcp_flags = e->tcp_flags;
@@ -601,6 +611,7 @@ int main(int argc, char **argv)
         }
     }
 
+    signal_pcap = p->pcap;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);

@@ -5,12 +5,13 @@
 # Run as root on Debian 12; `make test` and `make demo` call it first.
 set -eu
 
-PKGS="gcc clang make pkg-config perl python3 iproute2 man-db groff-base
+PKGS="gcc clang make pkg-config perl python3 iproute2 man-db groff-base bc
       libpcap-dev tcpdump tshark
       nfdump softflowd
       libsnmp-dev snmpd snmp smitools
       librrd-dev rrdtool rrdcached mrtg librrds-perl
-      libclang-rt-14-dev"
+      libclang-rt-14-dev time
+      chromium chromium-driver"
 
 missing=""
 for p in $PKGS; do

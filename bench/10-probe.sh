@@ -1,0 +1,62 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Probe benchmark: packets per second reading one generated capture of
+# BENCH_PACKETS packets (default 5 million, about a million flows), for
+#   - a bare libpcap read of the file (the limit no probe can pass),
+#   - flowprobe exporting IPFIX to nfcapd on loopback,
+#   - softflowd exporting IPFIX to nfcapd on loopback,
+# with the ratios, peak memory, and bytes per concurrent flow of flowprobe.
+# Each program runs after a warm-up read, so all find the file in the page cache.
+set -u
+. "$FSN_ROOT/tests/lib/common.sh"
+. "$FSN_ROOT/tests/lib/flows.sh"
+N=${BENCH_PACKETS:-5000000}
+F=$BENCH_DIR/probe.pcap
+
+if [ ! -s "$F" ]; then
+    echo "generating $N packets ..."
+    "$TOOLS/flowgen" -s 1 -n "$N" -f 200000 -o "$F" -g "$BENCH_DIR/probe.truth" --summary || exit 1
+fi
+cat "$F" >/dev/null
+
+# run NAME CMD...: runs CMD under GNU time; sets SECS and RSS_KB.
+run() {
+    local name=$1; shift
+    local t0 t1
+    t0=$(date +%s.%N)
+    /usr/bin/time -f "%M" -o "$BENCH_DIR/$name.rss" "$@" >"$BENCH_DIR/$name.out" 2>&1
+    t1=$(date +%s.%N)
+    SECS=$(echo "$t1 - $t0" | bc -l)
+    RSS_KB=$(tail -1 "$BENCH_DIR/$name.rss")
+}
+
+run bare "$TOOLS/pcapread" "$F"
+bare_secs=$SECS
+
+port=$(free_port udp)
+start_nfcapd "$BENCH_DIR/nf-probe" "$port" || exit 1
+run flowprobe "$BIN/flowprobe" -r "$F" -e "127.0.0.1:$port" -V 10 -m 2000000 -R 0 -d
+probe_secs=$SECS probe_rss=$RSS_KB
+stop_nfcapd "$port"
+probe_recs=$(nfdump -R "$BENCH_DIR/nf-probe" -I 2>/dev/null | awk -F': ' '/^Flows:/ {print $2}')
+peak=$(sed -n 's/.*(peak \([0-9]*\),.*/\1/p' "$BENCH_DIR/flowprobe.out" | tail -1)
+
+port=$(free_port udp)
+start_nfcapd "$BENCH_DIR/nf-soft" "$port" || exit 1
+run softflowd softflowd -r "$F" -n "127.0.0.1:$port" -v 10 -d -c none -m 2000000 \
+    -p "$BENCH_DIR/softflowd.pid"
+soft_secs=$SECS soft_rss=$RSS_KB
+stop_nfcapd "$port"
+soft_recs=$(nfdump -R "$BENCH_DIR/nf-soft" -I 2>/dev/null | awk -F': ' '/^Flows:/ {print $2}')
+
+pps() { echo "$N / $1" | bc -l; }
+printf '%-12s %10s %14s %10s %12s\n' program seconds packets/s "peak MB" records
+printf '%-12s %10.2f %14.0f %10.1f %12s\n' "libpcap read" "$bare_secs" "$(pps "$bare_secs")" 0 -
+printf '%-12s %10.2f %14.0f %10.1f %12s\n' flowprobe "$probe_secs" "$(pps "$probe_secs")" \
+    "$(echo "$probe_rss / 1024" | bc -l)" "$probe_recs"
+printf '%-12s %10.2f %14.0f %10.1f %12s\n' softflowd "$soft_secs" "$(pps "$soft_secs")" \
+    "$(echo "$soft_rss / 1024" | bc -l)" "$soft_recs"
+printf 'flowprobe / softflowd speed: %.2fx (goal >= 3)\n' "$(echo "$soft_secs / $probe_secs" | bc -l)"
+printf 'flowprobe / bare libpcap read: %.2f (goal >= 0.5)\n' "$(echo "$bare_secs / $probe_secs" | bc -l)"
+[ -n "$peak" ] && printf 'flowprobe peak flows %s, %.0f bytes of RSS per concurrent flow (goal <= 200)\n' \
+    "$peak" "$(echo "$probe_rss * 1024 / $peak" | bc -l)"

@@ -1,0 +1,798 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The aggregator's counting: entities, direction, services, pro-rating over
+ * steps, late records, the bounded host table. The RRD writes are in
+ * agg_write.c, the state file in agg_publish.c; docs/counting.md explains
+ * the rules with examples.
+ *
+ * Entities live in one array: total, other, the services, 256 protocols,
+ * the exporter slots, the host slots. Each has cumulative counters (since
+ * the state file was created) and, for every open step, a bucket of the
+ * step's counts. Open steps form a ring of R = grace/step + 2 steps.
+ */
+#include "rrd/agg_priv.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/error.h"
+
+__extension__ typedef unsigned __int128 u128;
+
+/* ---- small helpers ---- */
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+int64_t agg__step_of(const struct agg *a, uint64_t t_ms)
+{
+    return floor_div((int64_t)t_ms, (int64_t)a->step_ms);
+}
+
+uint64_t *agg__bucket(struct agg *a, size_t e, int64_t k)
+{
+    size_t slot = (size_t)(((k % (int64_t)a->ring) + (int64_t)a->ring) % (int64_t)a->ring);
+    return a->bk + ((e * a->ring) + slot) * AGG_NCTR;
+}
+
+static bool is_local(const struct agg *a, uint8_t family, const uint8_t *addr)
+{
+    for (size_t i = 0; i < a->conf.nnets; i++)
+        if (fsn_cidr_match(&a->conf.nets[i].cidr, family, addr))
+            return true;
+    return false;
+}
+
+/* ---- services: (protocol, port) -> set of services ---- */
+
+/*
+ * Set ids start at 1 (0: no service). Set s holds the service indexes
+ * set_mem[set_off[s - 1] .. set_off[s]).
+ */
+static int build_service_map(struct agg *a)
+{
+    const struct agg_conf *c = &a->conf;
+    uint16_t *list = calloc(c->nservices + 1, sizeof *list);
+    uint16_t prev = 0;
+    int ret = FSN_E_NOMEM;
+
+    if (!list)
+        return FSN_E_NOMEM;
+    a->set_off = calloc(1, sizeof *a->set_off);
+    if (!a->set_off)
+        goto out;
+    for (unsigned proto = 0; proto < 256; proto++) {
+        bool used = false;
+        for (size_t s = 0; s < c->nservices && !used; s++)
+            for (unsigned r = 0; r < c->services[s].nranges; r++)
+                used |= c->services[s].r[r].proto == proto;
+        if (!used)
+            continue;
+        a->svc_map[proto] = calloc(65536, sizeof *a->svc_map[proto]);
+        if (!a->svc_map[proto])
+            goto out;
+        for (unsigned port = 0; port < 65536; port++) {
+            size_t n = 0;
+            for (size_t s = 0; s < c->nservices; s++)
+                for (unsigned r = 0; r < c->services[s].nranges; r++) {
+                    const struct agg_port_range *pr = &c->services[s].r[r];
+                    if (pr->proto == proto && port >= pr->lo && port <= pr->hi) {
+                        list[n++] = (uint16_t)s;
+                        break;
+                    }
+                }
+            if (n == 0)
+                continue;
+            /* Ranges make runs of equal sets: reuse the last set when it is equal. */
+            if (prev && a->set_off[prev] - a->set_off[prev - 1] == n &&
+                memcmp(a->set_mem + a->set_off[prev - 1], list, n * sizeof *list) == 0) {
+                a->svc_map[proto][port] = prev;
+                continue;
+            }
+            if (a->nsets >= 65534)
+                goto out;
+            uint32_t *off = realloc(a->set_off, (a->nsets + 2) * sizeof *off);
+            if (!off)
+                goto out;
+            a->set_off = off;
+            uint16_t *mem = realloc(a->set_mem, (a->set_len + n) * sizeof *mem);
+            if (!mem)
+                goto out;
+            a->set_mem = mem;
+            memcpy(a->set_mem + a->set_len, list, n * sizeof *list);
+            a->set_len += n;
+            a->nsets++;
+            a->set_off[a->nsets] = (uint32_t)a->set_len;
+            prev = (uint16_t)a->nsets;
+            a->svc_map[proto][port] = prev;
+        }
+    }
+    ret = 0;
+out:
+    free(list);
+    return ret;
+}
+
+/*
+ * Services a flow counts for: protocol matches and either port is in one of
+ * the service's ranges. A service matching on both ports counts once; a flow
+ * matching two services counts for both. Returns the count written to out.
+ */
+static size_t match_services(const struct agg *a, uint8_t proto, uint16_t sport, uint16_t dport,
+                             uint16_t *out)
+{
+    const uint16_t *map = a->svc_map[proto];
+    size_t n = 0;
+
+    if (!map)
+        return 0;
+    uint16_t s1 = map[sport], s2 = map[dport];
+    if (s1) {
+        for (uint32_t i = a->set_off[s1 - 1]; i < a->set_off[s1]; i++)
+            out[n++] = a->set_mem[i];
+    }
+    if (s2 && s2 != s1) {
+        size_t n1 = n;
+        for (uint32_t i = a->set_off[s2 - 1]; i < a->set_off[s2]; i++) {
+            bool dup = false;
+            for (size_t j = 0; j < n1; j++)
+                dup |= out[j] == a->set_mem[i];
+            if (!dup)
+                out[n++] = a->set_mem[i];
+        }
+    }
+    return n;
+}
+
+/* ---- hosts ---- */
+
+static uint32_t host_hash(uint8_t family, const uint8_t *addr)
+{
+    /* FNV-1a over the address; the table is internal, so no seed is needed. */
+    uint32_t h = 2166136261u ^ family;
+    size_t n = fsn_family_addrlen(family);
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ addr[i]) * 16777619u;
+    return h ^ (h >> 15);
+}
+
+static uint32_t host_find(const struct agg *a, uint8_t family, const uint8_t *addr)
+{
+    size_t n = fsn_family_addrlen(family);
+    for (size_t i = host_hash(family, addr) & a->hmask;; i = (i + 1) & a->hmask) {
+        uint32_t v = a->hidx[i];
+        if (v == 0)
+            return AGG_NONE;
+        const struct agg_host *h = &a->hosts[v - 1];
+        if (h->family == family && memcmp(h->addr, addr, n) == 0)
+            return v - 1;
+    }
+}
+
+static void host_hash_insert(struct agg *a, uint32_t slot)
+{
+    const struct agg_host *h = &a->hosts[slot];
+    size_t i = host_hash(h->family, h->addr) & a->hmask;
+    while (a->hidx[i] != 0)
+        i = (i + 1) & a->hmask;
+    a->hidx[i] = slot + 1;
+}
+
+/* Linear probing: delete by shifting back the entries that follow. */
+static void host_hash_remove(struct agg *a, uint32_t slot)
+{
+    const struct agg_host *h = &a->hosts[slot];
+    size_t i = host_hash(h->family, h->addr) & a->hmask;
+    while (a->hidx[i] != slot + 1)
+        i = (i + 1) & a->hmask;
+    a->hidx[i] = 0;
+    for (size_t j = (i + 1) & a->hmask; a->hidx[j] != 0; j = (j + 1) & a->hmask) {
+        const struct agg_host *o = &a->hosts[a->hidx[j] - 1];
+        size_t home = host_hash(o->family, o->addr) & a->hmask;
+        /* Move entry j to the hole i when its home is not in (i, j] cyclically. */
+        bool stays = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
+        if (!stays) {
+            a->hidx[i] = a->hidx[j];
+            a->hidx[j] = 0;
+            i = j;
+        }
+    }
+}
+
+static void lru_unlink(struct agg *a, uint32_t s)
+{
+    struct agg_host *h = &a->hosts[s];
+    if (h->prev != AGG_NONE)
+        a->hosts[h->prev].next = h->next;
+    else
+        a->lru_head = h->next;
+    if (h->next != AGG_NONE)
+        a->hosts[h->next].prev = h->prev;
+    else
+        a->lru_tail = h->prev;
+    h->prev = h->next = AGG_NONE;
+}
+
+static void lru_push_front(struct agg *a, uint32_t s)
+{
+    struct agg_host *h = &a->hosts[s];
+    h->prev = AGG_NONE;
+    h->next = a->lru_head;
+    if (a->lru_head != AGG_NONE)
+        a->hosts[a->lru_head].prev = s;
+    a->lru_head = s;
+    if (a->lru_tail == AGG_NONE)
+        a->lru_tail = s;
+}
+
+/* Puts an address into host slot s (not taken from the free list: the caller's job). */
+void agg__host_place(struct agg *a, uint32_t s, uint8_t family, const uint8_t *addr)
+{
+    struct agg_host *h = &a->hosts[s];
+    struct agg_ent *e = &a->ents[a->host0 + s];
+
+    memset(h, 0, sizeof *h);
+    h->family = family;
+    memcpy(h->addr, addr, fsn_family_addrlen(family));
+    h->in_use = true;
+    h->prev = h->next = AGG_NONE;
+    host_hash_insert(a, s);
+    lru_push_front(a, s);
+    a->nhosts++;
+    memset(e->cum, 0, sizeof e->cum);
+    e->in_use = true;
+    e->dirty = true;
+    e->file_known = false;
+    e->fail_until_ms = 0;
+    a->gen_dirty = true;
+}
+
+bool agg__host_known(const struct agg *a, uint8_t family, const uint8_t *addr)
+{
+    return host_find(a, family, addr) != AGG_NONE;
+}
+
+/* Rebuilds the free list from the slots not in use, lowest slot handed out first. */
+void agg__host_rebuild_free(struct agg *a)
+{
+    a->nfree = 0;
+    for (uint32_t i = a->conf.max_hosts; i-- > 0;)
+        if (!a->hosts[i].in_use)
+            a->free_slots[a->nfree++] = i;
+}
+
+/* Takes a free host slot for an address; AGG_NONE when the table is full. */
+uint32_t agg__host_new(struct agg *a, uint8_t family, const uint8_t *addr)
+{
+    uint32_t s;
+
+    if (a->nfree == 0)
+        return AGG_NONE;
+    s = a->free_slots[--a->nfree];
+    agg__host_place(a, s, family, addr);
+    return s;
+}
+
+/*
+ * Frees a host slot. Its counts are not lost: the cumulative ones and those
+ * of the open steps move into the "other" row, so rows + other == total
+ * still holds for the cumulative counters and for every step.
+ */
+static void host_evict(struct agg *a, uint32_t s)
+{
+    size_t e = a->host0 + s;
+    struct agg_ent *ent = &a->ents[e];
+
+    for (int i = 0; i < AGG_NCTR; i++)
+        a->ents[AGG_ENT_OTHER].cum[i] += ent->cum[i];
+    a->ents[AGG_ENT_OTHER].dirty = true;
+    for (size_t r = 0; r < a->ring; r++) {
+        uint64_t *src = a->bk + (e * a->ring + r) * AGG_NCTR;
+        uint64_t *dst = a->bk + ((size_t)AGG_ENT_OTHER * a->ring + r) * AGG_NCTR;
+        for (int i = 0; i < AGG_NCTR; i++)
+            dst[i] += src[i];
+        memset(src, 0, AGG_NCTR * sizeof *src);
+    }
+    agg__forget_pending(a, e);
+    host_hash_remove(a, s);
+    lru_unlink(a, s);
+    a->hosts[s].in_use = false;
+    ent->in_use = false;
+    ent->dirty = true;
+    ent->file_known = false;
+    memset(ent->cum, 0, sizeof ent->cum);
+    a->free_slots[a->nfree++] = s;
+    a->nhosts--;
+    a->sc.hosts_evicted++;
+    a->sc_dirty = true;
+    a->stats.hosts_evicted++;
+    a->gen_dirty = true;
+}
+
+/*
+ * The entity of a local host, creating its row when there is room. When
+ * the table is full, the least recently seen host gives way if it has been
+ * idle for evict_idle_ms of flow time; otherwise the host goes to "other".
+ */
+static size_t host_entity(struct agg *a, uint8_t family, const uint8_t *addr, uint64_t first_ms,
+                          uint64_t last_ms)
+{
+    uint32_t s = host_find(a, family, addr);
+
+    if (s == AGG_NONE) {
+        if (a->nfree == 0 && a->lru_tail != AGG_NONE &&
+            a->hosts[a->lru_tail].last_ms + a->evict_idle_ms <= a->newest_ms)
+            host_evict(a, a->lru_tail);
+        s = agg__host_new(a, family, addr);
+        if (s == AGG_NONE) {
+            a->stats.other_flows++;
+            return AGG_ENT_OTHER;
+        }
+        a->hosts[s].first_seen = first_ms / 1000;
+    } else if (a->lru_head != s) {
+        lru_unlink(a, s);
+        lru_push_front(a, s);
+    }
+    struct agg_host *h = &a->hosts[s];
+    if (last_ms > h->last_ms)
+        h->last_ms = last_ms;
+    if (first_ms / 1000 < h->first_seen || h->first_seen == 0)
+        h->first_seen = first_ms / 1000;
+    if (last_ms / 1000 > h->last_seen)
+        h->last_seen = last_ms / 1000;
+    return a->host0 + s;
+}
+
+/* ---- exporters ---- */
+
+static size_t exporter_entity(struct agg *a, const struct agg_exporter_id *id)
+{
+    size_t n = fsn_family_addrlen(id->family);
+
+    if (a->exp_cache != AGG_NONE) {
+        const struct agg_exporter *x = &a->exps[a->exp_cache];
+        if (x->id.domain == id->domain && x->id.family == id->family &&
+            memcmp(x->id.addr, id->addr, n) == 0)
+            return a->exp0 + a->exp_cache;
+    }
+    for (uint32_t i = 0; i < a->nexps; i++) {
+        const struct agg_exporter *x = &a->exps[i];
+        if (x->id.domain == id->domain && x->id.family == id->family &&
+            memcmp(x->id.addr, id->addr, n) == 0) {
+            a->exp_cache = i;
+            return a->exp0 + i;
+        }
+    }
+    if (a->nexps >= AGG_EXPORTERS_MAX || n == 0)
+        return AGG_NONE;
+    struct agg_exporter *x = &a->exps[a->nexps];
+    memset(x, 0, sizeof *x);
+    x->id = *id;
+    memset(x->id.addr + n, 0, sizeof x->id.addr - n);
+    a->ents[a->exp0 + a->nexps].in_use = true;
+    a->ents[a->exp0 + a->nexps].dirty = true;
+    a->gen_dirty = true;
+    a->exp_cache = a->nexps;
+    return a->exp0 + a->nexps++;
+}
+
+size_t agg__exporter_slot(struct agg *a, const struct agg_exporter_id *id)
+{
+    size_t e = exporter_entity(a, id);
+    return e == AGG_NONE ? AGG_NONE : e - a->exp0;
+}
+
+void agg_exporter_stats(struct agg *a, const struct agg_exporter_id *e,
+                        const struct agg_exporter_delta *d)
+{
+    size_t slot = e ? agg__exporter_slot(a, e) : AGG_NONE;
+
+    a->sc.records += d->records;
+    a->sc.records_lost += d->records_lost;
+    a->sc.malformed += d->malformed;
+    a->sc.no_template += d->no_template;
+    a->sc_dirty = true;
+    if (slot == AGG_NONE)
+        return;
+    struct agg_exporter *x = &a->exps[slot];
+    x->datagrams += d->datagrams;
+    x->records += d->records;
+    x->records_lost += d->records_lost;
+    x->malformed += d->malformed;
+    x->no_template += d->no_template;
+    x->templates = d->templates;
+    if (e->version)
+        x->id.version = e->version;
+    if (d->last_seen) {
+        if (!x->first_seen)
+            x->first_seen = d->last_seen;
+        x->last_seen = d->last_seen;
+    }
+    a->ents[a->exp0 + slot].dirty = true;
+}
+
+/* ---- steps ---- */
+
+/* The oldest step that is not due yet: its end plus the grace is after the newest flow time. */
+int64_t agg__first_not_due(const struct agg *a)
+{
+    return floor_div((int64_t)a->newest_ms - (int64_t)a->grace_ms, (int64_t)a->step_ms);
+}
+
+/* Closes every step that is due by flow time: its end plus the grace has passed. */
+void agg__close_due(struct agg *a)
+{
+    if (!a->started)
+        return;
+    while ((a->open_lo + 1) * (int64_t)a->step_ms + (int64_t)a->grace_ms <= (int64_t)a->newest_ms)
+        agg__close_step(a, false);
+}
+
+/* Starts the open window on the first flow: nothing is due yet at `newest`. */
+static void start_window(struct agg *a)
+{
+    int64_t k0 = agg__first_not_due(a);
+    int64_t w = (int64_t)(a->written_until_s * 1000 / a->step_ms);
+
+    a->open_lo = k0 > w ? k0 : w;
+    a->started = true;
+}
+
+struct part {
+    int64_t k;      /* step index */
+    uint64_t w;     /* weight: milliseconds of the flow in the step */
+    uint64_t oct, pkt;
+};
+
+/*
+ * Splits `x` over the parts in proportion to their weights (which sum to
+ * d): each gets floor(x * w / d), and what is left (fewer units than
+ * there are parts) goes one unit each to the parts with the largest
+ * remainders, the later step first on ties. The shares sum to x exactly.
+ */
+static void split(struct part *p, size_t n, uint64_t d, uint64_t x, bool octets)
+{
+    uint64_t rem[AGG_RING_MAX + 1];
+    uint64_t sum = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        u128 prod = (u128)x * p[i].w;
+        uint64_t q = (uint64_t)(prod / d);
+        rem[i] = (uint64_t)(prod % d);
+        if (octets)
+            p[i].oct = q;
+        else
+            p[i].pkt = q;
+        sum += q;
+    }
+    for (uint64_t left = x - sum; left > 0; left--) {
+        size_t best = 0;
+        for (size_t i = 1; i < n; i++)
+            if (rem[i] >= rem[best])
+                best = i;
+        rem[best] = 0;
+        if (octets)
+            p[best].oct++;
+        else
+            p[best].pkt++;
+    }
+}
+
+/*
+ * The parts of a flow, one per open step it spans; the time before the
+ * oldest open step (already written: late) is folded into that step.
+ * Returns the number of parts and whether anything was late.
+ */
+static size_t parts_of(const struct agg *a, uint64_t first, uint64_t last, uint64_t octets,
+                       uint64_t packets, struct part *p, bool *late)
+{
+    int64_t kf = agg__step_of(a, first), kl = agg__step_of(a, last);
+    int64_t lo = a->open_lo;
+    uint64_t d, s = a->step_ms;
+    size_t n = 0;
+
+    *late = kl < lo || (a->conf.prorate && kf < lo);
+    if (!a->conf.prorate || kf == kl || kl <= lo) {
+        p[0].k = kl < lo ? lo : kl;
+        p[0].oct = octets;
+        p[0].pkt = packets;
+        return 1;
+    }
+    /* The flow covers [first, last + 1) in milliseconds: the last one counts. */
+    d = last - first + 1;
+    for (int64_t k = kf < lo ? lo : kf; k <= kl; k++) {
+        uint64_t ks = (uint64_t)k * s, ke = ks + s;
+        uint64_t from = first > ks ? first : ks, to = last + 1 < ke ? last + 1 : ke;
+        if (k == lo && kf < lo)
+            from = first; /* the late time joins the oldest open step */
+        p[n].k = k;
+        p[n].w = to - from;
+        n++;
+    }
+    split(p, n, d, octets, true);
+    split(p, n, d, packets, false);
+    return n;
+}
+
+static void add_parts(struct agg *a, size_t e, int dir, const struct part *p, size_t n,
+                      int64_t kflow, uint64_t octets, uint64_t packets)
+{
+    struct agg_ent *ent = &a->ents[e];
+
+    for (size_t i = 0; i < n; i++) {
+        uint64_t *b = agg__bucket(a, e, p[i].k);
+        b[AGG_IN_OCTETS + dir] += p[i].oct;
+        b[AGG_IN_PACKETS + dir] += p[i].pkt;
+    }
+    agg__bucket(a, e, kflow)[AGG_IN_FLOWS + dir] += 1;
+    ent->cum[AGG_IN_OCTETS + dir] += octets;
+    ent->cum[AGG_IN_PACKETS + dir] += packets;
+    ent->cum[AGG_IN_FLOWS + dir] += 1;
+    ent->dirty = true;
+    ent->in_use = true;
+}
+
+static void ctr_add(struct fsn_state_ctr *c, int dir, uint64_t octets, uint64_t packets)
+{
+    if (dir == 0) {
+        c->in_octets += octets;
+        c->in_packets += packets;
+        c->in_flows++;
+    } else {
+        c->out_octets += octets;
+        c->out_packets += packets;
+        c->out_flows++;
+    }
+}
+
+static void add_flow(struct agg *a, const struct fsn_flow *f, const struct agg_exporter_id *x);
+static void replay_deferred(struct agg *a);
+static void start_window(struct agg *a);
+
+/* Places the step window at the wall clock for records that waited for a real time. */
+void agg__start_deferred(struct agg *a)
+{
+    if (a->started || !a->ndeferred)
+        return;
+    if (a->wall_ms > a->newest_ms)
+        a->newest_ms = a->wall_ms;
+    start_window(a);
+    a->stats.future -= a->ndeferred; /* counted again when replayed */
+    replay_deferred(a);
+}
+
+void agg_add(struct agg *a, const struct fsn_flow *f, const struct agg_exporter_id *x)
+{
+    a->stats.flows++;
+    add_flow(a, f, x);
+}
+
+/*
+ * Records without a usable time that come before the first good one wait
+ * here (bounded), so that they do not place the step window; once it is
+ * placed, they are counted (as late) into its oldest step.
+ */
+static bool defer_flow(struct agg *a, const struct fsn_flow *f, const struct agg_exporter_id *x)
+{
+    if (a->ndeferred >= AGG_DEFER_MAX)
+        return false;
+    a->deferred[a->ndeferred].f = *f;
+    a->deferred[a->ndeferred].has_x = x != NULL;
+    if (x)
+        a->deferred[a->ndeferred].x = *x;
+    a->ndeferred++;
+    return true;
+}
+
+static void replay_deferred(struct agg *a)
+{
+    size_t n = a->ndeferred;
+
+    a->ndeferred = 0;
+    for (size_t i = 0; i < n; i++)
+        add_flow(a, &a->deferred[i].f, a->deferred[i].has_x ? &a->deferred[i].x : NULL);
+}
+
+static void add_flow(struct agg *a, const struct fsn_flow *f, const struct agg_exporter_id *x)
+{
+    uint64_t first = f->first_ms, last = f->last_ms;
+    const uint8_t fam = f->key.family;
+    struct part p[AGG_RING_MAX + 1];
+    uint16_t svc[2 * AGG_SERVICES_MAX];
+    size_t n, nsvc, xe = AGG_NONE;
+    bool src_local, dst_local, late, bad_time;
+    int64_t kflow;
+
+    if (first > last)
+        first = last;
+    /*
+     * A record far ahead of the wall clock (an exporter with a wrong clock),
+     * or with no real time at all (before 2000), must not move flow time
+     * on, or every later record would be late: it goes to the oldest open
+     * step, as a late one.
+     */
+    bad_time = (a->wall_ms && last > a->wall_ms + AGG_FUTURE_MS) || last < AGG_MIN_TIME_MS;
+    if (bad_time) {
+        a->stats.future++;
+        if (!a->started && a->wall_ms && defer_flow(a, f, x))
+            return;
+        first = last = a->started ? (uint64_t)a->open_lo * a->step_ms : a->wall_ms;
+    }
+    if (last > a->newest_ms || !a->started) {
+        if (last > a->newest_ms)
+            a->newest_ms = last;
+        if (!a->started) {
+            start_window(a);
+            if (a->ndeferred) {
+                a->stats.future -= a->ndeferred; /* counted again when replayed */
+                replay_deferred(a);
+            }
+        }
+        agg__close_due(a);
+    }
+
+    src_local = fsn_family_addrlen(fam) && is_local(a, fam, f->key.src);
+    dst_local = fsn_family_addrlen(fam) && is_local(a, fam, f->key.dst);
+    if (!src_local && !dst_local) {
+        ctr_add(&a->sc.transit, 0, f->octets, f->packets);
+        a->sc_dirty = true;
+        return;
+    }
+
+    n = parts_of(a, first, last, f->octets, f->packets, p, &late);
+    kflow = agg__step_of(a, last);
+    if (kflow < a->open_lo)
+        kflow = a->open_lo;
+    if (late || bad_time) {
+        a->sc.late++;
+        a->stats.late++;
+        a->sc_dirty = true;
+    }
+    for (size_t i = 0; i < n; i++)
+        a->touched[(size_t)(((p[i].k % (int64_t)a->ring) + (int64_t)a->ring) % (int64_t)a->ring)] = true;
+    a->touched[(size_t)(((kflow % (int64_t)a->ring) + (int64_t)a->ring) % (int64_t)a->ring)] = true;
+
+    nsvc = match_services(a, f->key.proto, f->key.sport, f->key.dport, svc);
+    if (x)
+        xe = exporter_entity(a, x);
+    if (src_local && dst_local) {
+        ctr_add(&a->sc.local, 0, f->octets, f->packets);
+        ctr_add(&a->sc.local, 1, f->octets, f->packets);
+        a->sc_dirty = true;
+    }
+    for (int dir = 0; dir < 2; dir++) {
+        const uint8_t *addr = dir == 0 ? f->key.dst : f->key.src;
+        if (dir == 0 ? !dst_local : !src_local)
+            continue;
+        add_parts(a, AGG_ENT_TOTAL, dir, p, n, kflow, f->octets, f->packets);
+        add_parts(a, host_entity(a, fam, addr, first, last), dir, p, n, kflow, f->octets,
+                  f->packets);
+        add_parts(a, a->proto0 + f->key.proto, dir, p, n, kflow, f->octets, f->packets);
+        for (size_t i = 0; i < nsvc; i++)
+            add_parts(a, a->svc0 + svc[i], dir, p, n, kflow, f->octets, f->packets);
+        if (xe != AGG_NONE)
+            add_parts(a, xe, dir, p, n, kflow, f->octets, f->packets);
+    }
+}
+
+/* ---- lifecycle ---- */
+
+static int alloc_tables(struct agg *a)
+{
+    size_t hsize = 1;
+
+    a->ring = a->conf.grace / a->conf.step + 2;
+    a->svc0 = AGG_ENT_FIRST;
+    a->proto0 = a->svc0 + a->conf.nservices;
+    a->exp0 = a->proto0 + 256;
+    a->host0 = a->exp0 + AGG_EXPORTERS_MAX;
+    a->nents = a->host0 + a->conf.max_hosts;
+    while (hsize < 2 * (size_t)a->conf.max_hosts)
+        hsize <<= 1;
+    a->hmask = hsize - 1;
+    a->ents = calloc(a->nents, sizeof *a->ents);
+    a->bk = calloc(a->nents * a->ring * AGG_NCTR, sizeof *a->bk);
+    a->hosts = calloc(a->conf.max_hosts, sizeof *a->hosts);
+    a->hidx = calloc(hsize, sizeof *a->hidx);
+    a->free_slots = calloc(a->conf.max_hosts, sizeof *a->free_slots);
+    a->exps = calloc(AGG_EXPORTERS_MAX, sizeof *a->exps);
+    if (!a->ents || !a->bk || !a->hosts || !a->hidx || !a->free_slots || !a->exps)
+        return FSN_E_NOMEM;
+    for (uint32_t i = 0; i < a->conf.max_hosts; i++)
+        a->free_slots[i] = a->conf.max_hosts - 1 - i; /* slot 0 first */
+    a->nfree = a->conf.max_hosts;
+    a->lru_head = a->lru_tail = a->exp_cache = AGG_NONE;
+    a->ents[AGG_ENT_TOTAL].in_use = true;
+    a->ents[AGG_ENT_OTHER].in_use = true;
+    for (size_t i = 0; i < a->conf.nservices; i++)
+        a->ents[a->svc0 + i].in_use = true;
+    return 0;
+}
+
+static int copy_conf(struct agg_conf *dst, const struct agg_conf *src)
+{
+    *dst = *src;
+    dst->nets = NULL;
+    dst->services = NULL;
+    if (src->nnets) {
+        dst->nets = malloc(src->nnets * sizeof *dst->nets);
+        if (!dst->nets)
+            return FSN_E_NOMEM;
+        memcpy(dst->nets, src->nets, src->nnets * sizeof *dst->nets);
+    }
+    if (src->nservices) {
+        dst->services = malloc(src->nservices * sizeof *dst->services);
+        if (!dst->services)
+            return FSN_E_NOMEM;
+        memcpy(dst->services, src->services, src->nservices * sizeof *dst->services);
+    }
+    return 0;
+}
+
+struct agg *agg_new(const struct agg_conf *conf, uint64_t now_ms, char *err, size_t errlen)
+{
+    struct agg *a = calloc(1, sizeof *a);
+
+    if (!a) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    a->sf.fd = -1;
+    if (copy_conf(&a->conf, conf) != 0 || conf->step == 0 ||
+        conf->grace / conf->step + 2 > AGG_RING_MAX) {
+        snprintf(err, errlen, "bad aggregator configuration (not finished?)");
+        goto fail;
+    }
+    a->step_ms = (uint64_t)conf->step * 1000;
+    a->grace_ms = (uint64_t)conf->grace * 1000;
+    a->wall_ms = now_ms;
+    a->evict_idle_ms = (uint64_t)(conf->step * 4 > 3600 ? conf->step * 4 : 3600) * 1000;
+    a->fill_max = 3600 / conf->step > 12 ? 3600 / conf->step : 12;
+    if (alloc_tables(a) != 0 || build_service_map(a) != 0) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    agg__rrdw_init(&a->w, conf->rrdcached);
+    if (conf->rrdcached[0])
+        signal(SIGPIPE, SIG_IGN);
+    if (conf->state_file[0] && agg__load_state(a, now_ms, err, errlen) != 0)
+        goto fail;
+    if (conf->rrd_dir[0])
+        agg__init_written(a, now_ms);
+    return a;
+fail:
+    agg_free(a);
+    return NULL;
+}
+
+void agg_free(struct agg *a)
+{
+    if (!a)
+        return;
+    agg__close_state(a);
+    agg__drop_pending(a);
+    agg__rrdw_fini(&a->w);
+    for (int i = 0; i < 256; i++)
+        free(a->svc_map[i]);
+    free(a->set_off);
+    free(a->set_mem);
+    free(a->ents);
+    free(a->bk);
+    free(a->hosts);
+    free(a->hidx);
+    free(a->free_slots);
+    free(a->exps);
+    agg_conf_fini(&a->conf);
+    free(a);
+}
+
+void agg_get_stats(const struct agg *a, struct agg_stats *out)
+{
+    *out = a->stats;
+    out->rrd_pending = a->nsnaps;
+}

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The aggregator's private state, shared by rrd/agg.c (counting),
+ * rrd/agg_write.c (closing steps, RRD writes) and rrd/agg_publish.c (the
+ * state file). Nothing outside these files looks inside a struct agg.
+ */
+#ifndef FSN_RRD_AGG_PRIV_H
+#define FSN_RRD_AGG_PRIV_H
+
+#include "rrd/agg.h"
+#include "rrd/agg_int.h"
+
+#define AGG_NONE UINT32_MAX
+#define AGG_RING_MAX 64
+#define AGG_FUTURE_MS (3600ull * 1000)     /* records further ahead of the wall clock */
+#define AGG_MIN_TIME_MS 946684800000ull    /* 2000-01-01: earlier flow times are not real */
+#define AGG_SNAP_BYTES_MAX (64ull << 20)   /* memory for closed steps not yet written */
+#define AGG_PUBLISH_MS 1000
+#define AGG_DEFER_MAX 256                  /* records without a usable time before the first */
+
+enum { AGG_ENT_TOTAL = 0, AGG_ENT_OTHER = 1, AGG_ENT_FIRST = 2 };
+
+/* One entity (a row of counters, and one RRD file). */
+struct agg_ent {
+    uint64_t cum[AGG_NCTR];  /* cumulative since the state file's discontinuity */
+    bool in_use;
+    bool dirty;              /* cum or key changed since the last publish */
+    bool file_known;         /* file_exists/file_last checked in this run */
+    bool file_exists;
+    time_t file_last;        /* last update time of its RRD file */
+    uint64_t fail_until_ms;  /* no RRD calls for this file before (after an error) */
+};
+
+struct agg_host {
+    uint8_t family;
+    uint8_t addr[16];
+    bool in_use;
+    uint32_t prev, next;     /* LRU list, most recently seen first */
+    uint64_t last_ms;        /* newest flow end time seen (flow time) */
+    uint64_t first_seen, last_seen; /* Unix seconds (flow time) */
+};
+
+struct agg_exporter {
+    struct agg_exporter_id id;
+    uint64_t datagrams, records, records_lost, malformed, no_template;
+    uint32_t templates;
+    uint64_t first_seen, last_seen;
+};
+
+/* A closed step, kept until every entity's RRD file has it. */
+struct agg_snap {
+    int64_t k;               /* step index; it ends at (k + 1) * step */
+    uint64_t *v;             /* nents * AGG_NCTR counts */
+};
+
+struct agg {
+    struct agg_conf conf;
+    uint64_t step_ms, grace_ms, evict_idle_ms;
+    uint64_t wall_ms;        /* wall clock at the last agg_new/agg_tick */
+    uint64_t fill_max;       /* empty steps written as zeros before a gap is left unknown */
+
+    /* Entities: total, other, services, protocols, exporters, hosts. */
+    struct agg_ent *ents;
+    size_t nents, svc0, proto0, exp0, host0;
+
+    /* Open steps: ring of `ring` steps starting at open_lo. */
+    size_t ring;
+    uint64_t *bk;            /* nents * ring * AGG_NCTR */
+    bool touched[AGG_RING_MAX];
+    bool started;
+    int64_t open_lo;
+    uint64_t newest_ms;
+    uint64_t written_until_s; /* total.rrd's last update at start: steps before are written */
+    uint64_t empty_run;      /* consecutive empty steps closed */
+    struct {
+        struct fsn_flow f;
+        struct agg_exporter_id x;
+        bool has_x;
+    } deferred[AGG_DEFER_MAX];
+    size_t ndeferred;
+
+    /* Services: per protocol, port -> set id (0: none). */
+    uint16_t *svc_map[256];
+    uint32_t *set_off;
+    uint16_t *set_mem;
+    size_t set_len, nsets;
+
+    /* Hosts. */
+    struct agg_host *hosts;
+    uint32_t *hidx;          /* open addressing, slot + 1, 0 empty */
+    size_t hmask;
+    uint32_t *free_slots, nfree, nhosts;
+    uint32_t lru_head, lru_tail;
+
+    /* Exporters. */
+    struct agg_exporter *exps;
+    uint32_t nexps, exp_cache;
+
+    /* Scalars of the state file (totals come from the entities). */
+    struct fsn_state_scalars sc;
+    bool sc_dirty, gen_dirty, full_publish;
+
+    /* RRD writing. */
+    struct agg_rrdw w;
+    struct agg_snap *snaps;
+    size_t nsnaps, snaps_cap, max_snaps;
+    size_t cursor;           /* next entity to write in the current pass */
+    size_t cursor_snaps;     /* snapshots that existed when the pass began */
+    bool closed_since_pub;   /* a step closed since the last publish */
+    uint64_t last_err_log_ms;
+
+    /* State file. */
+    struct agg_sf sf;
+    bool have_sf;
+    uint64_t last_pub_ms;
+
+    struct agg_stats stats;
+};
+
+int64_t agg__step_of(const struct agg *a, uint64_t t_ms);
+uint64_t *agg__bucket(struct agg *a, size_t e, int64_t k);
+uint32_t agg__host_new(struct agg *a, uint8_t family, const uint8_t *addr);
+void agg__host_place(struct agg *a, uint32_t s, uint8_t family, const uint8_t *addr);
+bool agg__host_known(const struct agg *a, uint8_t family, const uint8_t *addr);
+void agg__host_rebuild_free(struct agg *a);
+size_t agg__exporter_slot(struct agg *a, const struct agg_exporter_id *id);
+void agg__close_due(struct agg *a);
+void agg__start_deferred(struct agg *a);
+int64_t agg__first_not_due(const struct agg *a);
+
+/* agg_write.c */
+void agg__close_step(struct agg *a, bool force);
+void agg__forget_pending(struct agg *a, size_t e);
+void agg__drop_pending(struct agg *a);
+void agg__init_written(struct agg *a, uint64_t now_ms);
+void agg__entity_name(const struct agg *a, size_t e, char *buf, size_t len);
+
+/* agg_publish.c */
+int agg__load_state(struct agg *a, uint64_t now_ms, char *err, size_t errlen);
+void agg__close_state(struct agg *a);
+void agg__ctr_to_state(const uint64_t *v, struct fsn_state_ctr *c);
+
+#endif

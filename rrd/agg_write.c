@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Closing steps and writing them to RRD files.
+ *
+ * Closing a step copies every entity's bucket of that step into a snapshot
+ * (cheap, in agg_add's path when flow time moves on); agg_tick() then writes
+ * the snapshots to the files within a time budget, one update call per file
+ * carrying every pending step of that file, so that the collector's receive
+ * loop never waits long. Each file's last update time is checked once per
+ * run (rrd_last / rrdcached LAST), so a step is never written twice and
+ * updates stay in time order even across restarts. When rrdcached cannot
+ * be reached the snapshots stay (bounded by AGG_SNAP_BYTES_MAX; the oldest
+ * are given up and counted) and the writes are retried every few seconds.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "rrd/agg_priv.h"
+
+#define FILE_RETRY_MS 60000
+
+enum { WR_OK, WR_STOP };
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void agg__entity_name(const struct agg *a, size_t e, char *buf, size_t len)
+{
+    char t[FSN_ADDR_STRLEN];
+
+    if (e == AGG_ENT_TOTAL) {
+        snprintf(buf, len, "total");
+    } else if (e == AGG_ENT_OTHER) {
+        snprintf(buf, len, "other");
+    } else if (e < a->proto0) {
+        snprintf(buf, len, "service/%s", a->conf.services[e - a->svc0].name);
+    } else if (e < a->exp0) {
+        snprintf(buf, len, "proto/%s", agg_proto_name((uint8_t)(e - a->proto0), t, sizeof t));
+    } else if (e < a->host0) {
+        const struct agg_exporter *x = &a->exps[e - a->exp0];
+        snprintf(buf, len, "exporter/%s-%u", fsn_addr_format(x->id.family, x->id.addr, t, sizeof t),
+                 x->id.domain);
+    } else {
+        const struct agg_host *h = &a->hosts[e - a->host0];
+        snprintf(buf, len, "host/%s", fsn_addr_format(h->family, h->addr, t, sizeof t));
+    }
+}
+
+static void entity_path(const struct agg *a, size_t e, char *buf, size_t len)
+{
+    char name[128];
+    agg__entity_name(a, e, name, sizeof name);
+    if (snprintf(buf, len, "%s/%s.rrd", a->conf.rrd_dir, name) < 0)
+        buf[0] = '\0';
+}
+
+static void note_error(struct agg *a, uint64_t now_ms)
+{
+    a->stats.rrd_errors++;
+    if (a->last_err_log_ms == 0 || now_ms >= a->last_err_log_ms + 60000) {
+        log_warn("rrd: %s (%ju errors so far)", a->w.err, (uintmax_t)a->stats.rrd_errors);
+        a->last_err_log_ms = now_ms ? now_ms : 1;
+    }
+}
+
+static void free_snap(struct agg *a, size_t i)
+{
+    free(a->snaps[i].v);
+    memmove(a->snaps + i, a->snaps + i + 1, (a->nsnaps - i - 1) * sizeof *a->snaps);
+    a->nsnaps--;
+}
+
+static void push_snap(struct agg *a, int64_t k)
+{
+    struct agg_snap s;
+    size_t slot = (size_t)(((k % (int64_t)a->ring) + (int64_t)a->ring) % (int64_t)a->ring);
+
+    if (a->max_snaps == 0) {
+        size_t per = a->nents * AGG_NCTR * sizeof(uint64_t);
+        a->max_snaps = AGG_SNAP_BYTES_MAX / per;
+        if (a->max_snaps < 4)
+            a->max_snaps = 4;
+        if (a->max_snaps > 4096)
+            a->max_snaps = 4096;
+    }
+    if (a->nsnaps >= a->max_snaps) {
+        /* The oldest step is given up: the files show it as unknown. */
+        size_t inuse = 0;
+        for (size_t e = 0; e < a->nents; e++)
+            inuse += a->ents[e].in_use;
+        a->stats.rrd_dropped += inuse;
+        free_snap(a, 0);
+        if (a->cursor_snaps)
+            a->cursor_snaps--;
+    }
+    s.k = k;
+    s.v = malloc(a->nents * AGG_NCTR * sizeof *s.v);
+    if (!s.v) {
+        a->stats.rrd_dropped += a->nents;
+        return;
+    }
+    for (size_t e = 0; e < a->nents; e++)
+        memcpy(s.v + e * AGG_NCTR, a->bk + (e * a->ring + slot) * AGG_NCTR,
+               AGG_NCTR * sizeof *s.v);
+    if (a->nsnaps == a->snaps_cap) {
+        size_t cap = a->snaps_cap ? a->snaps_cap * 2 : 8;
+        struct agg_snap *n = realloc(a->snaps, cap * sizeof *n);
+        if (!n) {
+            free(s.v);
+            a->stats.rrd_dropped += a->nents;
+            return;
+        }
+        a->snaps = n;
+        a->snaps_cap = cap;
+    }
+    a->snaps[a->nsnaps++] = s;
+}
+
+/*
+ * Closes the oldest open step. An empty step is kept as zeros, up to
+ * fill_max in a row; a longer quiet spell (collector or exporters down, a
+ * gap in a replayed capture) is skipped, and the files show it as unknown.
+ * `force` (shutdown) closes the step whatever it holds.
+ */
+void agg__close_step(struct agg *a, bool force)
+{
+    int64_t k = a->open_lo;
+    size_t slot = (size_t)(((k % (int64_t)a->ring) + (int64_t)a->ring) % (int64_t)a->ring);
+
+    if (!a->touched[slot] && !force) {
+        if (a->empty_run >= a->fill_max) {
+            int64_t next = agg__first_not_due(a);
+            for (size_t j = 0; j < a->ring; j++) {
+                if (!a->touched[j])
+                    continue;
+                int64_t off = ((int64_t)j - k % (int64_t)a->ring + 2 * (int64_t)a->ring) %
+                              (int64_t)a->ring;
+                if (k + off < next)
+                    next = k + off;
+            }
+            if (next <= k)
+                next = k + 1;
+            a->stats.steps_skipped += (uint64_t)(next - k);
+            a->open_lo = next;
+            return;
+        }
+        a->empty_run++;
+    } else {
+        a->empty_run = 0;
+    }
+    if (a->conf.step_hook) {
+        char name[128];
+        for (size_t e = 0; e < a->nents; e++) {
+            if (!a->ents[e].in_use)
+                continue;
+            agg__entity_name(a, e, name, sizeof name);
+            a->conf.step_hook(a->conf.step_hook_arg, name, (uint64_t)(k + 1) * a->conf.step,
+                              a->bk + (e * a->ring + slot) * AGG_NCTR);
+        }
+    }
+    if (a->conf.rrd_dir[0])
+        push_snap(a, k);
+    for (size_t e = 0; e < a->nents; e++)
+        memset(a->bk + (e * a->ring + slot) * AGG_NCTR, 0, AGG_NCTR * sizeof *a->bk);
+    a->touched[slot] = false;
+    a->open_lo = k + 1;
+    a->stats.steps_closed++;
+    a->closed_since_pub = true;
+}
+
+void agg__forget_pending(struct agg *a, size_t e)
+{
+    for (size_t i = 0; i < a->nsnaps; i++) {
+        uint64_t *v = a->snaps[i].v + e * AGG_NCTR;
+        if (a->ents[e].file_exists)
+            a->stats.rrd_dropped++;
+        memset(v, 0, AGG_NCTR * sizeof *v);
+    }
+    a->ents[e].file_known = false;
+    a->ents[e].file_exists = false;
+}
+
+void agg__drop_pending(struct agg *a)
+{
+    while (a->nsnaps)
+        free_snap(a, a->nsnaps - 1);
+    free(a->snaps);
+    a->snaps = NULL;
+    a->snaps_cap = 0;
+}
+
+static bool snap_nonzero(const struct agg_snap *s, size_t e)
+{
+    const uint64_t *v = s->v + e * AGG_NCTR;
+    for (int i = 0; i < AGG_NCTR; i++)
+        if (v[i])
+            return true;
+    return false;
+}
+
+/* Writes every pending step of one entity's file in one update call. */
+static int write_entity(struct agg *a, size_t e, uint64_t now_ms)
+{
+    struct agg_ent *ent = &a->ents[e];
+    const uint64_t step = a->conf.step;
+    char path[AGG_PATH_MAX + 128];
+    char *buf = NULL;
+    const char **argv = NULL;
+    size_t i0 = 0;
+    int n = 0, ret = WR_OK;
+    time_t prev;
+
+    if (now_ms < ent->fail_until_ms)
+        return WR_OK;
+    entity_path(a, e, path, sizeof path);
+    if (!ent->file_known) {
+        time_t last = 0;
+        int r = agg__rrdw_last(&a->w, path, now_ms, &last);
+        if (r < 0) {
+            if (a->w.cached && !a->w.connected)
+                return WR_STOP;
+            note_error(a, now_ms);
+            ent->fail_until_ms = now_ms + FILE_RETRY_MS;
+            return WR_OK;
+        }
+        ent->file_known = true;
+        ent->file_exists = r == 1;
+        ent->file_last = last;
+    }
+    if (!ent->file_exists) {
+        /* Created lazily, starting at the beginning of its first step with data. */
+        while (i0 < a->nsnaps && !snap_nonzero(&a->snaps[i0], e))
+            i0++;
+        if (i0 == a->nsnaps)
+            return WR_OK;
+        time_t start = (time_t)((uint64_t)a->snaps[i0].k * step);
+        if (agg__rrdw_create(&a->w, path, step, start, now_ms) != 0) {
+            if (a->w.cached && !a->w.connected)
+                return WR_STOP;
+            note_error(a, now_ms);
+            ent->file_known = false;
+            ent->fail_until_ms = now_ms + FILE_RETRY_MS;
+            return WR_OK;
+        }
+        a->stats.rrd_created++;
+        ent->file_exists = true;
+        ent->file_last = start;
+    }
+    buf = malloc((a->nsnaps - i0) * 2 * 160);
+    argv = malloc((a->nsnaps - i0) * 2 * sizeof *argv);
+    if (!buf || !argv) {
+        ret = WR_OK;
+        goto out;
+    }
+    prev = ent->file_last;
+    for (size_t i = i0; i < a->nsnaps; i++) {
+        const uint64_t *v = a->snaps[i].v + e * AGG_NCTR;
+        time_t t_end = (time_t)((uint64_t)(a->snaps[i].k + 1) * step);
+        char *p = buf + (size_t)n * 160;
+        if (t_end <= prev) {
+            a->stats.rrd_dropped++; /* already in the file (written before a restart) */
+            continue;
+        }
+        if (t_end - (time_t)step > prev) {
+            /* A gap (skipped steps or lost updates): unknown, not spread over. */
+            snprintf(p, 160, "%jd:U:U:U:U:U:U", (intmax_t)(t_end - (time_t)step));
+            argv[n++] = p;
+            p += 160;
+        }
+        snprintf(p, 160, "%jd:%ju:%ju:%ju:%ju:%ju:%ju", (intmax_t)t_end, (uintmax_t)v[0],
+                 (uintmax_t)v[1], (uintmax_t)v[2], (uintmax_t)v[3], (uintmax_t)v[4],
+                 (uintmax_t)v[5]);
+        argv[n++] = p;
+        prev = t_end;
+    }
+    if (n == 0)
+        goto out;
+    if (agg__rrdw_update(&a->w, path, n, argv, now_ms) != 0) {
+        if (a->w.cached && !a->w.connected) {
+            ret = WR_STOP;
+            goto out;
+        }
+        note_error(a, now_ms);
+        ent->file_known = false; /* look at the file again next time */
+        ent->fail_until_ms = now_ms + FILE_RETRY_MS;
+        goto out;
+    }
+    a->stats.rrd_updates += (uint64_t)n;
+    ent->file_last = prev;
+out:
+    free(buf);
+    free(argv);
+    return ret;
+}
+
+/*
+ * One pass writes every entity's pending steps. A pass may span several
+ * calls (time budget); the snapshots that existed when it began are freed
+ * when it ends, the newer ones wait for the next pass (entities already
+ * past them skip them by their file's last update time).
+ */
+static void write_some(struct agg *a, uint64_t now_ms, unsigned budget_ms)
+{
+    uint64_t deadline = budget_ms ? mono_ms() + budget_ms : 0;
+
+    if (a->nsnaps == 0) {
+        a->cursor = 0;
+        return;
+    }
+    if (!agg__rrdw_ready(&a->w, now_ms)) {
+        if (a->w.err[0] && now_ms >= a->last_err_log_ms + 60000) {
+            log_warn("rrd: %s; %zu steps waiting", a->w.err, a->nsnaps);
+            a->last_err_log_ms = now_ms ? now_ms : 1;
+        }
+        return;
+    }
+    if (a->cursor == 0)
+        a->cursor_snaps = a->nsnaps;
+    while (a->cursor < a->nents) {
+        size_t e = a->cursor;
+        if (a->ents[e].in_use && write_entity(a, e, now_ms) == WR_STOP)
+            return;
+        a->cursor++;
+        if (deadline && (a->cursor & 31) == 0 && mono_ms() >= deadline)
+            return;
+    }
+    while (a->cursor_snaps > 0) {
+        free_snap(a, 0);
+        a->cursor_snaps--;
+    }
+    a->cursor = 0;
+}
+
+void agg__init_written(struct agg *a, uint64_t now_ms)
+{
+    char path[AGG_PATH_MAX + 128];
+    time_t last = 0;
+
+    entity_path(a, AGG_ENT_TOTAL, path, sizeof path);
+    if (agg__rrdw_last(&a->w, path, now_ms, &last) == 1 && last > 0)
+        a->written_until_s = (uint64_t)last;
+}
+
+size_t agg_tick(struct agg *a, uint64_t now_ms, unsigned budget_ms)
+{
+    a->wall_ms = now_ms;
+    agg__close_due(a);
+    if (a->conf.rrd_dir[0])
+        write_some(a, now_ms, budget_ms);
+    if (a->have_sf && (a->closed_since_pub || now_ms >= a->last_pub_ms + AGG_PUBLISH_MS ||
+                       now_ms < a->last_pub_ms))
+        agg_publish(a, now_ms);
+    return a->nsnaps;
+}
+
+void agg_flush(struct agg *a, uint64_t now_ms)
+{
+    a->wall_ms = now_ms;
+    agg__start_deferred(a);
+    if (a->started) {
+        agg__close_due(a);
+        int64_t last = agg__step_of(a, a->newest_ms);
+        while (a->open_lo <= last)
+            agg__close_step(a, true);
+    }
+    if (a->conf.rrd_dir[0]) {
+        /* Finish the pass in progress, then one more for what it left. */
+        write_some(a, now_ms, 0);
+        write_some(a, now_ms, 0);
+        a->w.retry_at_ms = 0;
+    }
+    if (a->have_sf)
+        agg_publish(a, now_ms);
+}
