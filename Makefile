@@ -60,13 +60,15 @@ folder_mods = $(filter-out $(addprefix $(1)/,$(addsuffix .c,$(2))),$(wildcard $(
 
 PROBE_MODS := $(call folder_mods,probe,flowprobe)
 COLL_MODS  := $(call folder_mods,collector,flowcollectd flowreport)
+# flowreport links only its own modules: the daemon's (coll_*.c) need libpcap and rrd/.
+REPORT_MODS := $(wildcard collector/report_*.c)
 RRD_MODS   := $(call folder_mods,rrd,flowgraph)
 AGX_MODS   := $(call folder_mods,subagent,flowagentx)
 MRTG_MODS  := $(call folder_mods,mrtg,flowmrtg)
 
 $(O)/bin/flowprobe:    $(call prog_main,probe,flowprobe) $(PROBE_MODS)
 $(O)/bin/flowcollectd: $(call prog_main,collector,flowcollectd) $(COLL_MODS) $(RRD_MODS)
-$(O)/bin/flowreport:   $(call prog_main,collector,flowreport) $(COLL_MODS)
+$(O)/bin/flowreport:   $(call prog_main,collector,flowreport) $(REPORT_MODS)
 $(O)/bin/flowgraph:    $(call prog_main,rrd,flowgraph) $(RRD_MODS)
 $(O)/bin/flowagentx:   $(call prog_main,subagent,flowagentx) $(AGX_MODS)
 $(O)/bin/flowmrtg:     $(call prog_main,mrtg,flowmrtg) $(MRTG_MODS)
@@ -124,6 +126,7 @@ $(O)/%.o: %.c
 
 $(O)/probe/%.o $(O)/tests/unit/test_probe%.o: EXTRA_CFLAGS = $(PCAP_CFLAGS)
 $(O)/rrd/%.o: EXTRA_CFLAGS = $(RRD_CFLAGS)
+$(O)/collector/coll_%.o: EXTRA_CFLAGS = $(PCAP_CFLAGS)
 
 $(LIBFSN): $(LIB_OBJ)
 	@mkdir -p $(@D)
@@ -162,7 +165,8 @@ $(O)/tools/%: bench/%.c $(LIBCOMMON) $(LIBFSN) $$(call tool_objs,$$*)
 # A unit test links lib/ and common/, plus the modules of the program it names:
 # test_probe_*.c links probe/ modules, test_coll_*.c collector/, test_agg_*.c rrd/.
 unit_extra = $(if $(filter test_probe%,$(1)),$(PROBE_MODS:%.c=$(O)/%.o) $(PCAP_LIBS)) \
-             $(if $(filter test_coll%,$(1)),$(COLL_MODS:%.c=$(O)/%.o)) \
+             $(if $(filter test_coll%,$(1)),$(COLL_MODS:%.c=$(O)/%.o) $(RRD_MODS:%.c=$(O)/%.o) \
+                 $(PCAP_LIBS) $(RRD_LIBS)) \
              $(if $(filter test_agg%,$(1)),$(RRD_MODS:%.c=$(O)/%.o) $(RRD_LIBS))
 # (The object filter lives in a variable: a '%' written in a pattern rule's prerequisites is
 # replaced by the stem before the secondary expansion.)

@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * flowcollectd's directive table and config loading. The table lists the
+ * collector's own directives, then the aggregator's (agg_conf_directives),
+ * so that --help, the sample file and the parser all see one list.
+ */
+#include "collector/coll_conf.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "common/conffile.h"
+#include "lib/conf.h"
+#include "lib/error.h"
+
+void coll_conf_init(struct coll_conf *c)
+{
+    memset(c, 0, sizeof *c);
+    agg_conf_init(&c->agg);
+    c->rotate = 300;
+    c->socket_buffer = 32u << 20;
+    c->max_exporters = 1024;
+    c->max_templates = 256;
+    c->max_buffered = 65536;
+    c->buffer_age = 300;
+    c->stats_interval = 300;
+    c->log_level = LOG_INFO;
+}
+
+void coll_conf_fini(struct coll_conf *c)
+{
+    if (!c)
+        return;
+    agg_conf_fini(&c->agg);
+    free(c->allow);
+    c->allow = NULL;
+    c->nallow = 0;
+}
+
+static int copy_arg(char *dst, size_t len, const char *s, char *err, size_t errlen)
+{
+    if (!*s || strlen(s) >= len) {
+        snprintf(err, errlen, "'%s' must be 1..%zu characters", s, len - 1);
+        return FSN_E_RANGE;
+    }
+    snprintf(dst, len, "%s", s);
+    return 0;
+}
+
+static int h_listen(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+    struct coll_conf *c = ctx;
+    char host[COLL_ADDR_TEXT];
+    uint16_t port;
+
+    (void)argc;
+    if (c->nlisten == COLL_LISTEN_MAX) {
+        snprintf(err, errlen, "more than %d listen addresses", COLL_LISTEN_MAX);
+        return FSN_E_LIMIT;
+    }
+    if (strlen(argv[0]) >= COLL_ADDR_TEXT ||
+        fsn_hostport_split(argv[0], host, sizeof host, &port) != 0) {
+        snprintf(err, errlen, "'%s' is not ADDR:PORT (IPv6 as [ADDR]:PORT)", argv[0]);
+        return FSN_E_SYNTAX;
+    }
+    snprintf(c->listen[c->nlisten++], COLL_ADDR_TEXT, "%s", argv[0]);
+    return 0;
+}
+
+static int h_spool(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+    struct coll_conf *c = ctx;
+
+    (void)argc;
+    /* Leave room for "/flows-YYYYMMDD-HHMMSS-N.fsn.tmp". */
+    return copy_arg(c->spool, sizeof c->spool - 64, argv[0], err, errlen);
+}
+
+static int h_user(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+    struct coll_conf *c = ctx;
+
+    (void)argc;
+    return copy_arg(c->user, sizeof c->user, argv[0], err, errlen);
+}
+
+static int h_pidfile(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+    struct coll_conf *c = ctx;
+
+    (void)argc;
+    return copy_arg(c->pidfile, sizeof c->pidfile, argv[0], err, errlen);
+}
+
+static int h_rotate(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+    struct coll_conf *c = ctx;
+    uint64_t v;
+    int ret = fsn_conf_seconds(argv[0], 1, 86400, &v, err, errlen);
+
+    (void)argc;
+    if (ret == 0)
+        c->rotate = (uint32_t)v;
+    return ret;
+}
+
+static int h_expire_age(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+    struct coll_conf *c = ctx;
+
+    (void)argc;
+    /* Up to 100 years; 0 turns the limit off. */
+    return fsn_conf_seconds(argv[0], 0, 100ull * 366 * 86400, &c->expire_age, err, errlen);
+}
+
+static int h_expire_size(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+    struct coll_conf *c = ctx;
+
+    (void)argc;
+    return fsn_conf_bytes(argv[0], 0, UINT64_MAX / 2, &c->expire_size, err, errlen);
+}
+
+static int h_allow(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+    struct coll_conf *c = ctx;
+    struct fsn_cidr *grown;
+
+    for (int i = 0; i < argc; i++) {
+        struct fsn_cidr cidr;
+        if (fsn_cidr_parse(argv[i], &cidr) != 0) {
+            snprintf(err, errlen, "'%s' is not an address or prefix (host bits must be zero)",
+                     argv[i]);
+            return FSN_E_SYNTAX;
+        }
+        if (c->nallow == COLL_ALLOW_MAX) {
+            snprintf(err, errlen, "more than %d allowed prefixes", COLL_ALLOW_MAX);
+            return FSN_E_LIMIT;
+        }
+        if (!(grown = realloc(c->allow, (c->nallow + 1) * sizeof *grown))) {
+            snprintf(err, errlen, "%s", fsn_strerror(FSN_E_NOMEM));
+            return FSN_E_NOMEM;
+        }
+        c->allow = grown;
+        c->allow[c->nallow++] = cidr;
+    }
+    return 0;
+}
+
+static int h_socket_buffer(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+    struct coll_conf *c = ctx;
+
+    (void)argc;
+    return fsn_conf_bytes(argv[0], 65536, 1u << 30, &c->socket_buffer, err, errlen);
+}
+
+static int set_u32(const char *s, uint64_t min, uint64_t max, uint32_t *out, char *err,
+                   size_t errlen)
+{
+    uint64_t v;
+    int ret = fsn_conf_uint(s, min, max, &v, err, errlen);
+
+    if (ret == 0)
+        *out = (uint32_t)v;
+    return ret;
+}
+
+static int h_max_exporters(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+    (void)argc;
+    return set_u32(argv[0], 1, 1000000, &((struct coll_conf *)ctx)->max_exporters, err, errlen);
+}
+
+static int h_max_templates(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+    (void)argc;
+    return set_u32(argv[0], 1, 65535, &((struct coll_conf *)ctx)->max_templates, err, errlen);
+}
+
+static int h_max_buffered(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+    struct coll_conf *c = ctx;
+    uint64_t v;
+    int ret = fsn_conf_bytes(argv[0], 0, 64u << 20, &v, err, errlen);
+
+    (void)argc;
+    if (ret == 0)
+        c->max_buffered = (uint32_t)v;
+    return ret;
+}
+
+static int h_buffer_age(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+    struct coll_conf *c = ctx;
+    uint64_t v;
+    int ret = fsn_conf_seconds(argv[0], 1, 86400, &v, err, errlen);
+
+    (void)argc;
+    if (ret == 0)
+        c->buffer_age = (uint32_t)v;
+    return ret;
+}
+
+static int h_stats_interval(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+    struct coll_conf *c = ctx;
+    uint64_t v;
+    int ret = fsn_conf_seconds(argv[0], 0, 86400, &v, err, errlen);
+
+    (void)argc;
+    if (ret == 0)
+        c->stats_interval = (uint32_t)v;
+    return ret;
+}
+
+static const struct {
+    const char *name;
+    int level;
+} levels[] = {
+    {"err", LOG_ERR},         {"error", LOG_ERR}, {"warning", LOG_WARNING},
+    {"notice", LOG_NOTICE},   {"info", LOG_INFO}, {"debug", LOG_DEBUG},
+};
+
+int coll_conf_log_level(const char *s, int *out)
+{
+    for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++)
+        if (strcmp(levels[i].name, s) == 0) {
+            *out = levels[i].level;
+            return 0;
+        }
+    return FSN_E_SYNTAX;
+}
+
+static int h_log_level(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+    struct coll_conf *c = ctx;
+
+    (void)argc;
+    if (coll_conf_log_level(argv[0], &c->log_level) != 0) {
+        snprintf(err, errlen, "'%s': use err, warning, notice, info or debug", argv[0]);
+        return FSN_E_SYNTAX;
+    }
+    return 0;
+}
+
+static const struct fsn_conf_directive own[] = {
+    {"listen", 1, 1, true, h_listen, "ADDR:PORT", "0.0.0.0:2055",
+     "Address and UDP port to receive NetFlow v5/v9 and IPFIX on: an IPv4 address or name, or "
+     "[IPv6]:PORT ([::]:2055 for every IPv6 address). The default applies only when no listen "
+     "line is given."},
+    {"spool", 1, 1, false, h_spool, "DIR", NULL,
+     "Directory of the flow files and the saved templates (required)."},
+    {"rotate", 1, 1, false, h_rotate, "SECONDS", "300",
+     "Length of one flow file's interval; intervals are aligned on multiples of it since the "
+     "epoch (1 s to 1 day)."},
+    {"expire-age", 1, 1, false, h_expire_age, "SECONDS", "0",
+     "Delete complete flow files whose interval ended longer ago than this (e.g. 30d; 0: keep "
+     "them)."},
+    {"expire-size", 1, 1, false, h_expire_size, "BYTES", "0",
+     "Delete the oldest complete flow files while all of them together are larger than this "
+     "(e.g. 50G; 0: no limit)."},
+    {"allow", 1, -1, true, h_allow, "CIDR...", NULL,
+     "Accept export datagrams only from these sources (IPv4 and IPv6 prefixes or addresses); "
+     "others are counted per source and dropped. Without allow, every source is accepted."},
+    {"user", 1, 1, false, h_user, "NAME", NULL,
+     "Run as this user once the sockets are bound and the files opened (when started as "
+     "root). The spool and rrd-dir directories must be writable by it."},
+    {"pidfile", 1, 1, false, h_pidfile, "FILE", NULL,
+     "Write the process id into FILE (the -p option wins)."},
+    {"socket-buffer", 1, 1, false, h_socket_buffer, "BYTES", "32M",
+     "Receive buffer asked for each socket; the kernel caps it at net.core.rmem_max unless "
+     "flowcollectd starts as root."},
+    {"max-exporters", 1, 1, false, h_max_exporters, "N", "1024",
+     "Exporter sessions kept, one per (address, version, observation domain); datagrams of "
+     "further ones are counted and dropped."},
+    {"max-templates", 1, 1, false, h_max_templates, "N", "256",
+     "Templates kept per exporter session; further template ids are counted and refused."},
+    {"max-buffered", 1, 1, false, h_max_buffered, "BYTES", "64k",
+     "Data that arrives before its template is kept, up to this much per exporter session, "
+     "and decoded when the template comes (0: dropped at once, counted)."},
+    {"buffer-age", 1, 1, false, h_buffer_age, "SECONDS", "300",
+     "How long such data waits for its template before it is dropped (counted)."},
+    {"stats-interval", 1, 1, false, h_stats_interval, "SECONDS", "300",
+     "Log the counters of the active exporters this often (0: only on SIGUSR1 and at exit)."},
+    {"log-level", 1, 1, false, h_log_level, "LEVEL", "info",
+     "Least important messages logged: err, warning, notice, info or debug."},
+};
+
+#define NOWN (sizeof own / sizeof own[0])
+#define NALL_MAX (NOWN + 32)
+
+static struct fsn_conf_directive table[NALL_MAX];
+static size_t ntable;
+
+/* The combined table: built once (agg_conf_directives is not a constant expression). */
+static const struct fsn_conf_directive *dirs(size_t *n)
+{
+    if (ntable == 0) {
+        size_t k = 0;
+        for (size_t i = 0; i < NOWN; i++)
+            table[k++] = own[i];
+        for (size_t i = 0; i < agg_conf_ndirectives && k < NALL_MAX; i++)
+            table[k++] = agg_conf_directives[i];
+        ntable = k;
+    }
+    *n = ntable;
+    return table;
+}
+
+/*
+ * flowagentx's directives (agentx-*) may share the file: blank their lines,
+ * keeping the line breaks so that messages still name the right line.
+ */
+static void drop_agentx(char *buf, size_t len)
+{
+    size_t i = 0;
+
+    while (i < len) {
+        size_t start = i, k;
+        while (i < len && (buf[i] == ' ' || buf[i] == '\t'))
+            i++;
+        k = i;
+        while (i < len && buf[i] != '\n')
+            i++;
+        if (i - k > 7 && memcmp(buf + k, "agentx-", 7) == 0)
+            memset(buf + start, ' ', i - start);
+        i++;
+    }
+}
+
+int coll_conf_load(struct coll_conf *c, const char *path, char *err, size_t errlen)
+{
+    const struct fsn_conf_directive *d;
+    char *buf = NULL, msg[400];
+    size_t len, n;
+    int ret;
+
+    d = dirs(&n);
+    if ((ret = conffile_read(path, &buf, &len, err, errlen)) < 0)
+        return ret;
+    drop_agentx(buf, len);
+    ret = fsn_conf_parse(buf, len, path, d, n, c, err, errlen);
+    free(buf);
+    if (ret < 0)
+        return ret;
+    if ((ret = agg_conf_finish(&c->agg, msg, sizeof msg)) < 0) {
+        snprintf(err, errlen, "%s: %s", path, msg);
+        return ret;
+    }
+    if (!c->spool[0]) {
+        snprintf(err, errlen, "%s: no spool directory: a 'spool DIR' line is required", path);
+        return FSN_E_SYNTAX;
+    }
+    if (c->nlisten == 0) {
+        snprintf(c->listen[0], COLL_ADDR_TEXT, "0.0.0.0:2055");
+        c->nlisten = 1;
+    }
+    return 0;
+}
+
+bool coll_conf_allowed(const struct coll_conf *c, uint8_t family, const uint8_t *a)
+{
+    if (c->nallow == 0)
+        return true;
+    for (size_t i = 0; i < c->nallow; i++)
+        if (fsn_cidr_match(&c->allow[i], family, a))
+            return true;
+    return false;
+}
+
+static void note(char *buf, size_t len, const char *name)
+{
+    size_t used = strlen(buf);
+
+    if (used + 2 < len)
+        snprintf(buf + used, len - used, "%s%s", used ? ", " : "", name);
+}
+
+void coll_conf_restart_needed(const struct coll_conf *o, const struct coll_conf *n, char *buf,
+                              size_t len)
+{
+    const struct agg_conf *a = &o->agg, *b = &n->agg;
+
+    buf[0] = '\0';
+    if (o->nlisten != n->nlisten || memcmp(o->listen, n->listen, sizeof o->listen) != 0)
+        note(buf, len, "listen");
+    if (strcmp(o->spool, n->spool) != 0)
+        note(buf, len, "spool");
+    if (o->rotate != n->rotate)
+        note(buf, len, "rotate");
+    if (strcmp(o->user, n->user) != 0)
+        note(buf, len, "user");
+    if (strcmp(o->pidfile, n->pidfile) != 0)
+        note(buf, len, "pidfile");
+    if (o->socket_buffer != n->socket_buffer)
+        note(buf, len, "socket-buffer");
+    if (a->nnets != b->nnets || (a->nnets && memcmp(a->nets, b->nets, a->nnets * sizeof *a->nets)))
+        note(buf, len, "local-network");
+    if (a->nservices != b->nservices ||
+        (a->nservices && memcmp(a->services, b->services, a->nservices * sizeof *a->services)))
+        note(buf, len, "service");
+    if (a->step != b->step)
+        note(buf, len, "step");
+    if (a->grace != b->grace)
+        note(buf, len, "grace");
+    if (a->prorate != b->prorate)
+        note(buf, len, "pro-rate");
+    if (a->max_hosts != b->max_hosts)
+        note(buf, len, "max-hosts");
+    if (strcmp(a->rrd_dir, b->rrd_dir) != 0)
+        note(buf, len, "rrd-dir");
+    if (strcmp(a->rrdcached, b->rrdcached) != 0)
+        note(buf, len, "rrdcached");
+    if (strcmp(a->state_file, b->state_file) != 0)
+        note(buf, len, "state-file");
+}
+
+void coll_conf_print_help(FILE *f)
+{
+    size_t n;
+    const struct fsn_conf_directive *d = dirs(&n);
+
+    conffile_print_help(f, d, n);
+}
+
+void coll_conf_print_sample(FILE *f)
+{
+    size_t n;
+    const struct fsn_conf_directive *d = dirs(&n);
+
+    conffile_print_sample(f, d, n);
+}

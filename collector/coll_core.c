@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "collector/coll_core.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector/coll_tmpl.h"
+#include "lib/dec.h"
+#include "lib/error.h"
+
+/* Templates are saved within this long of a change (and at each rotation and at exit). */
+#define TMPL_SAVE_MS 10000
+
+static void limits_from(const struct coll_conf *conf, struct fsn_dec_limits *l)
+{
+    fsn_dec_limits_default(l);
+    l->max_templates = conf->max_templates;
+    l->max_buffered_bytes = conf->max_buffered;
+    l->max_buffer_age_ms = conf->buffer_age * 1000;
+}
+
+static bool restore_allowed(void *arg, const struct fsn_addr *a)
+{
+    const struct coll_conf *conf = arg;
+    return coll_conf_allowed(conf, a->family, a->a);
+}
+
+int coll_init(struct coll *c, const struct coll_conf *conf, bool replay, uint64_t now_ms,
+              uint64_t wall_ms, char *err, size_t errlen)
+{
+    struct fsn_dec_limits lim;
+    struct coll_tmpl_result tr;
+    char msg[512];
+
+    memset(c, 0, sizeof *c);
+    c->store.dirfd = -1;
+    c->store.fd = -1;
+    c->conf = conf;
+    c->replay = replay;
+    c->log_ms = now_ms;
+    limits_from(conf, &lim);
+    coll_srctab_init(&c->src);
+    if (coll_exptab_init(&c->ex, conf->max_exporters, &lim) != 0) {
+        snprintf(err, errlen, "out of memory for %u exporters", conf->max_exporters);
+        return -1;
+    }
+    if (coll_store_open(&c->store, conf->spool, conf->rotate, err, errlen) != 0)
+        goto fail;
+    coll_store_recover(&c->store);
+    coll_store_expire(&c->store, now_ms, conf->expire_age, conf->expire_size);
+    if (coll_tmpl_restore(c->store.dirfd, &c->ex, restore_allowed, (void *)conf, &tr, msg,
+                          sizeof msg) != 0)
+        log_warn("%s/%s: %s; starting without saved templates", conf->spool, COLL_TMPL_FILE,
+                 msg);
+    else if (tr.sessions || tr.rejected)
+        log_info("restored %u templates of %u exporter sessions from %s/%s (%u not restored)",
+                 tr.templates, tr.sessions, conf->spool, COLL_TMPL_FILE, tr.rejected);
+    c->tmpl_sig = 0;
+    if (conf->agg.rrd_dir[0] || conf->agg.state_file[0]) {
+        if (!(c->agg = agg_new(&conf->agg, wall_ms, err, errlen)))
+            goto fail;
+    }
+    return 0;
+fail:
+    coll_fini(c, now_ms);
+    return -1;
+}
+
+/* The decoder's callback: one flow record of the exporter c->cur. */
+static void emit(void *arg, const struct fsn_flow *f, const struct fsn_dec_meta *m)
+{
+    struct coll *c = arg;
+    struct coll_exporter *e = c->cur;
+
+    (void)m;
+    c->st.records++;
+    e->stored++;
+    if (f->key.family != FSN_FAMILY_IPV4 && f->key.family != FSN_FAMILY_IPV6) {
+        /*
+         * A record without IP addresses (layer-2 or MPLS-only templates): kept,
+         * as 0.0.0.0 -> 0.0.0.0, so that nothing accepted disappears.
+         */
+        struct fsn_flow g = *f;
+        memset(g.key.src, 0, sizeof g.key.src);
+        memset(g.key.dst, 0, sizeof g.key.dst);
+        memset(g.nexthop, 0, sizeof g.nexthop);
+        g.key.family = FSN_FAMILY_IPV4;
+        c->st.noaddr++;
+        coll_store_add(&c->store, &g, &e->ffx, c->now_ms);
+        if (c->agg)
+            agg_add(c->agg, &g, &e->aggx);
+        return;
+    }
+    coll_store_add(&c->store, f, &e->ffx, c->now_ms);
+    if (c->agg)
+        agg_add(c->agg, f, &e->aggx);
+}
+
+static void drop(struct coll *c, const struct fsn_addr *src, enum coll_src_why why,
+                 uint64_t now_ms)
+{
+    struct coll_source *r = coll_srctab_count(&c->src, src, why, now_ms);
+
+    if (why == COLL_SRC_TABLE_FULL) {
+        char a[FSN_ADDR_STRLEN];
+        c->ex.refused++;
+        log_ratelimited(&c->lim_full, 60, LOG_WARNING,
+                        "exporter table full (max-exporters %u): datagram from %s dropped",
+                        c->conf->max_exporters, fsn_addr_format(src->family, src->a, a, sizeof a));
+    }
+    (void)r;
+}
+
+void coll_datagram(struct coll *c, const struct fsn_addr *src, const uint8_t *data, size_t len,
+                   uint64_t now_ms)
+{
+    struct coll_exporter *e;
+    uint8_t version;
+    uint32_t domain;
+    int r;
+
+    c->st.datagrams++;
+    c->st.bytes += len;
+    if (fsn_dec_peek(data, len, &version, &domain) != 0) {
+        if (!coll_conf_allowed(c->conf, src->family, src->a)) {
+            drop(c, src, COLL_SRC_NOT_ALLOWED, now_ms);
+        } else {
+            /* Too broken to tell its session: the aggregator's global count only. */
+            drop(c, src, COLL_SRC_NOT_NETFLOW, now_ms);
+            if (c->agg) {
+                struct agg_exporter_delta d = {.malformed = 1};
+                agg_exporter_stats(c->agg, NULL, &d);
+            }
+        }
+        return;
+    }
+    if (!(e = coll_exptab_find(&c->ex, src, version, domain))) {
+        char name[96];
+        if (!coll_conf_allowed(c->conf, src->family, src->a)) {
+            drop(c, src, COLL_SRC_NOT_ALLOWED, now_ms);
+            return;
+        }
+        if (!(e = coll_exptab_add(&c->ex, src, version, domain))) {
+            drop(c, src, COLL_SRC_TABLE_FULL, now_ms);
+            return;
+        }
+        log_info("new exporter %s", coll_exporter_name(e, name, sizeof name));
+    } else if (!e->allowed) {
+        e->dropped++;
+        drop(c, src, COLL_SRC_NOT_ALLOWED, now_ms);
+        return;
+    }
+    if (!e->first_ms)
+        e->first_ms = now_ms;
+    if (now_ms > e->last_ms)
+        e->last_ms = now_ms;
+    c->cur = e;
+    c->now_ms = now_ms;
+    r = fsn_dec_datagram(e->s, data, len, now_ms, emit, c);
+    if (r == FSN_E_MALFORMED) {
+        char name[96];
+        log_ratelimited(&c->lim_malformed, 60, LOG_WARNING, "malformed datagram from %s",
+                        coll_exporter_name(e, name, sizeof name));
+    }
+}
+
+/* Template activity of all sessions: changes when something worth saving may have changed. */
+static uint64_t tmpl_signature(const struct coll *c)
+{
+    uint64_t sig = c->ex.n;
+
+    for (size_t i = 0; i < c->ex.n; i++) {
+        const struct fsn_dec_counters *k = fsn_dec_counters(c->ex.list[i]->s);
+        sig += k->template_updates + k->withdrawals + k->options_records;
+    }
+    return sig;
+}
+
+static void save_templates(struct coll *c, uint64_t now_ms, bool force)
+{
+    uint64_t sig = tmpl_signature(c);
+    char msg[512];
+
+    if (!force && sig == c->tmpl_sig)
+        return;
+    c->tmpl_sig = sig;
+    c->tmpl_saved_ms = now_ms;
+    if (coll_tmpl_save(c->store.dirfd, &c->ex, msg, sizeof msg) != 0) {
+        c->st.template_save_errors++;
+        log_ratelimited(&c->lim_store, 60, LOG_ERR, "%s: saving templates: %s", c->conf->spool,
+                        msg);
+        return;
+    }
+    c->st.template_saves++;
+}
+
+/* Hands the aggregator what changed in one exporter's counters since the last call. */
+static void report_exporter(struct coll *c, struct coll_exporter *e)
+{
+    const struct fsn_dec_counters *k = fsn_dec_counters(e->s);
+    struct agg_exporter_delta d;
+    uint64_t records = k->records + k->reverse_records;
+    /*
+     * The decoder takes loss back when a late datagram fills a gap; the
+     * aggregator's counters only grow, so what was reported stays.
+     */
+    uint64_t lost = k->lost > e->rep_lost ? k->lost : e->rep_lost;
+
+    if (!e->first_ms)
+        return; /* restored from the template file, not heard from in this run */
+    memset(&d, 0, sizeof d);
+    d.datagrams = k->datagrams - e->rep_datagrams;
+    d.records = records - e->rep_records;
+    d.records_lost = lost - e->rep_lost;
+    d.malformed = k->malformed - e->rep_malformed;
+    d.no_template = k->buffered_drops - e->rep_notmpl;
+    d.templates = (uint32_t)k->templates;
+    d.last_seen = e->last_ms / 1000;
+    if (e->reported && !d.datagrams && !d.records && !d.records_lost && !d.malformed &&
+        !d.no_template && d.templates == e->rep_templates && e->last_ms == e->rep_last_ms)
+        return;
+    if (c->agg)
+        agg_exporter_stats(c->agg, &e->aggx, &d);
+    if (d.records_lost) {
+        char name[96];
+        log_ratelimited(&c->lim_lost, 60, LOG_WARNING, "exporter %s: %llu %s lost (sequence gap)",
+                        coll_exporter_name(e, name, sizeof name),
+                        (unsigned long long)d.records_lost,
+                        e->version == FSN_DEC_V9 ? "export packets" : "records");
+    }
+    if (d.no_template) {
+        char name[96];
+        log_ratelimited(&c->lim_notmpl, 60, LOG_WARNING,
+                        "exporter %s: %llu data sets dropped without their template",
+                        coll_exporter_name(e, name, sizeof name),
+                        (unsigned long long)d.no_template);
+    }
+    e->rep_datagrams = k->datagrams;
+    e->rep_records = records;
+    e->rep_lost = lost;
+    e->rep_malformed = k->malformed;
+    e->rep_notmpl = k->buffered_drops;
+    e->rep_templates = d.templates;
+    e->rep_last_ms = e->last_ms;
+    e->reported = true;
+}
+
+static void report_all(struct coll *c)
+{
+    for (size_t i = 0; i < c->ex.n; i++)
+        report_exporter(c, c->ex.list[i]);
+}
+
+void coll_tick(struct coll *c, uint64_t now_ms, uint64_t wall_ms, unsigned budget_ms)
+{
+    coll_store_tick(&c->store, now_ms, !c->replay);
+    if (c->store.st.files != c->files_seen) {
+        /* A file was closed: the moment to persist templates and apply retention. */
+        c->files_seen = c->store.st.files;
+        save_templates(c, now_ms, true);
+        coll_store_expire(&c->store, now_ms, c->conf->expire_age, c->conf->expire_size);
+    } else if (now_ms >= c->tmpl_saved_ms + TMPL_SAVE_MS || now_ms < c->tmpl_saved_ms) {
+        save_templates(c, now_ms, false);
+    }
+    for (size_t i = 0; i < c->ex.n; i++)
+        fsn_dec_expire(c->ex.list[i]->s, now_ms);
+    report_all(c);
+    if (c->agg)
+        agg_tick(c->agg, wall_ms, budget_ms);
+    if (!c->replay && c->conf->stats_interval &&
+        (now_ms >= c->log_ms + (uint64_t)c->conf->stats_interval * 1000 || now_ms < c->log_ms)) {
+        c->log_ms = now_ms;
+        coll_log_report(c, false, "stats");
+    }
+}
+
+void coll_reload(struct coll *c, const struct coll_conf *conf)
+{
+    struct fsn_dec_limits lim;
+    unsigned disallowed = 0;
+
+    c->conf = conf;
+    limits_from(conf, &lim);
+    c->ex.lim = lim;
+    if (conf->max_exporters > c->ex.max) {
+        struct coll_exporter **grown = realloc(c->ex.list, conf->max_exporters * sizeof *grown);
+        if (grown) {
+            c->ex.list = grown;
+            c->ex.max = conf->max_exporters;
+        } else {
+            log_err("out of memory: max-exporters stays %zu", c->ex.max);
+        }
+    } else {
+        c->ex.max = conf->max_exporters;
+    }
+    for (size_t i = 0; i < c->ex.n; i++) {
+        struct coll_exporter *e = c->ex.list[i];
+        e->allowed = coll_conf_allowed(conf, e->addr.family, e->addr.a);
+        if (!e->allowed)
+            disallowed++;
+    }
+    if (disallowed)
+        log_info("%u known exporter sessions are no longer allowed: their datagrams are dropped",
+                 disallowed);
+}
+
+static void log_exporter(const struct coll_exporter *e, const char *tag)
+{
+    const struct fsn_dec_counters *k = fsn_dec_counters(e->s);
+    char name[96];
+
+    log_info("%s: exporter %s: datagrams %llu records %llu lost %llu malformed %llu "
+             "no-template %llu templates %llu buffered %llu options %llu reordered %llu "
+             "resets %llu template-drops %llu withdrawals %llu unknown-sets %llu dropped %llu",
+             tag, coll_exporter_name(e, name, sizeof name), (unsigned long long)k->datagrams,
+             (unsigned long long)(k->records + k->reverse_records), (unsigned long long)k->lost,
+             (unsigned long long)k->malformed, (unsigned long long)k->buffered_drops,
+             (unsigned long long)k->templates, (unsigned long long)k->buffered_records,
+             (unsigned long long)k->options_records, (unsigned long long)k->reordered,
+             (unsigned long long)k->seq_resets, (unsigned long long)k->template_drops,
+             (unsigned long long)k->withdrawals, (unsigned long long)k->unknown_sets,
+             (unsigned long long)e->dropped);
+}
+
+void coll_log_report(struct coll *c, bool all, const char *tag)
+{
+    const struct coll_store_stats *s = &c->store.st;
+
+    log_info("%s: datagrams %llu records %llu stored %llu store-lost %llu no-address %llu "
+             "files %llu expired %llu exporters %zu/%zu not-allowed %llu not-netflow %llu "
+             "table-full %llu",
+             tag, (unsigned long long)c->st.datagrams, (unsigned long long)c->st.records,
+             (unsigned long long)(s->records - s->lost), (unsigned long long)s->lost,
+             (unsigned long long)c->st.noaddr, (unsigned long long)s->files,
+             (unsigned long long)s->expired, c->ex.n, c->ex.max,
+             (unsigned long long)c->src.total[COLL_SRC_NOT_ALLOWED],
+             (unsigned long long)c->src.total[COLL_SRC_NOT_NETFLOW],
+             (unsigned long long)c->src.total[COLL_SRC_TABLE_FULL]);
+    for (size_t i = 0; i < c->ex.n; i++) {
+        struct coll_exporter *e = c->ex.list[i];
+        uint64_t dg = fsn_dec_counters(e->s)->datagrams;
+        if (all ? e->first_ms != 0 || dg : dg != e->log_datagrams)
+            log_exporter(e, tag);
+        e->log_datagrams = dg;
+    }
+    for (size_t i = 0; i <= c->src.n; i++) {
+        struct coll_source *r = &c->src.row[i];
+        uint64_t sum = r->n[0] + r->n[1] + r->n[2];
+        char a[FSN_ADDR_STRLEN];
+        if (sum == 0 || (!all && sum == r->logged))
+            continue;
+        log_info("%s: dropped from %s: not-allowed %llu not-netflow %llu table-full %llu", tag,
+                 r->addr.family ? fsn_addr_format(r->addr.family, r->addr.a, a, sizeof a)
+                                : "other sources",
+                 (unsigned long long)r->n[COLL_SRC_NOT_ALLOWED],
+                 (unsigned long long)r->n[COLL_SRC_NOT_NETFLOW],
+                 (unsigned long long)r->n[COLL_SRC_TABLE_FULL]);
+        r->logged = sum;
+    }
+    if (c->agg) {
+        struct agg_stats a;
+        agg_get_stats(c->agg, &a);
+        log_info("%s: aggregator: flows %llu late %llu future %llu steps %llu rrd-updates %llu "
+                 "rrd-errors %llu rrd-dropped %llu rrd-pending %llu hosts-evicted %llu",
+                 tag, (unsigned long long)a.flows, (unsigned long long)a.late,
+                 (unsigned long long)a.future, (unsigned long long)a.steps_closed,
+                 (unsigned long long)a.rrd_updates, (unsigned long long)a.rrd_errors,
+                 (unsigned long long)a.rrd_dropped, (unsigned long long)a.rrd_pending,
+                 (unsigned long long)a.hosts_evicted);
+    }
+}
+
+void coll_finish(struct coll *c, uint64_t now_ms, uint64_t wall_ms)
+{
+    /* Data still waiting for a template is lost now: count it before the last report. */
+    for (size_t i = 0; i < c->ex.n; i++)
+        fsn_dec_expire(c->ex.list[i]->s, UINT64_MAX);
+    coll_store_close(&c->store, now_ms);
+    save_templates(c, now_ms, true);
+    report_all(c);
+    if (c->agg)
+        agg_flush(c->agg, wall_ms);
+}
+
+void coll_fini(struct coll *c, uint64_t now_ms)
+{
+    coll_store_fini(&c->store, now_ms);
+    agg_free(c->agg);
+    c->agg = NULL;
+    coll_exptab_fini(&c->ex);
+}
