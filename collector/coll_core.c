@@ -376,7 +376,8 @@ void coll_finish(struct coll *c, uint64_t now_ms, uint64_t wall_ms)
     /* Data still waiting for a template is lost now: count it before the last report. */
     for (size_t i = 0; i < c->ex.n; i++)
         fsn_dec_expire(c->ex.list[i]->s, UINT64_MAX);
-    coll_store_close(&c->store, now_ms);
+    if (coll_store_close(&c->store, now_ms))
+        coll_store_expire(&c->store, now_ms, c->conf->expire_age, c->conf->expire_size);
     save_templates(c, now_ms, true);
     report_all(c);
     if (c->agg)

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Helpers for flowcollectd's integration tests (tests/integration/coll_*.t).
-# Source after tests/lib/common.sh.
+# Source after tests/lib/common.sh; brings tests/lib/flows.sh (udp_drained, nfcapd).
+. "$(dirname "${BASH_SOURCE[0]}")/flows.sh"
 
 # coll_conf FILE SPOOL [DIRECTIVE...]: writes a config with that spool
 # directory (created) and one extra directive per argument.
@@ -101,18 +102,17 @@ coll_stop() {
     stop_pid "$COLL_PID"
 }
 
-# udp_send PORT HEXFILE: sends each line of HEXFILE (hex bytes) as one UDP datagram
-# from one socket to 127.0.0.1:PORT.
+# udp_send PORT < HEXLINES: sends each line (hex bytes) as one UDP datagram, from
+# one socket, to 127.0.0.1:PORT.
 udp_send() {
-    python3 - "$1" "$2" <<'EOF'
+    python3 -c '
 import socket, sys
-port, path = int(sys.argv[1]), sys.argv[2]
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for line in open(path):
+for line in sys.stdin:
     line = line.strip()
     if line:
-        s.sendto(bytes.fromhex(line), ('127.0.0.1', port))
-EOF
+        s.sendto(bytes.fromhex(line), ("127.0.0.1", int(sys.argv[1])))
+' "$1"
 }
 
 # pcap_payloads PCAP: the UDP payload of each frame as one hex line (tshark).
@@ -120,15 +120,15 @@ pcap_payloads() {
     tshark -r "$1" -T fields -e udp.payload 2>/dev/null | tr -d ':'
 }
 
-# hex_pcap OUT SRC [TIME_S] < HEXLINES: a pcap (raw IPv4, LINKTYPE_RAW) with one
-# UDP datagram SRC:40000 -> 198.51.100.10:2055 per input line; TIME_S adds one
-# line's own time: "SECONDS HEX" lines when TIME_S is "timed".
+# hex_pcap OUT SRC [timed] < HEXLINES: a pcap (raw IPv4, LINKTYPE_RAW) with one UDP
+# datagram SRC:40000 -> 198.51.100.10:2055 per input line, 1 ms apart from
+# 2023-11-14 22:13:20 UTC; with "timed", each line is "UNIX_SECONDS HEX".
 hex_pcap() {
-    python3 - "$1" "$2" "${3:-}" <<'EOF'
+    python3 -c '
 import socket, struct, sys
-out, src, timed = sys.argv[1], sys.argv[2], sys.argv[3] == 'timed'
-f = open(out, 'wb')
-f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 101))
+out, src, timed = sys.argv[1], sys.argv[2], sys.argv[3] == "timed"
+f = open(out, "wb")
+f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 101))
 t = 1700000000.0
 for line in sys.stdin:
     parts = line.split()
@@ -138,11 +138,11 @@ for line in sys.stdin:
         t = float(parts[0]); parts = parts[1:]
     else:
         t += 0.001
-    data = bytes.fromhex(''.join(parts))
-    udp = struct.pack('!HHHH', 40000, 2055, 8 + len(data), 0) + data
-    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0,
-                     socket.inet_aton(src), socket.inet_aton('198.51.100.10')) + udp
+    data = bytes.fromhex("".join(parts))
+    udp = struct.pack("!HHHH", 40000, 2055, 8 + len(data), 0) + data
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0,
+                     socket.inet_aton(src), socket.inet_aton("198.51.100.10")) + udp
     sec = int(t); usec = int(round((t - sec) * 1e6))
-    f.write(struct.pack('<IIII', sec, usec, len(ip), len(ip)) + ip)
-EOF
+    f.write(struct.pack("<IIII", sec, usec, len(ip), len(ip)) + ip)
+' "$1" "$2" "${3:-}"
 }
