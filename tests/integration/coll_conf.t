@@ -1,0 +1,94 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# flowcollectd's command line and configuration: the sample conf/flowsnmp.conf
+# parses (flowcollectd -n) and its generated part is what --help-config
+# prints; the same file is accepted by flowagentx (a shared file); errors
+# name the file and line; --help and --version work.
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/coll.sh"
+FC=$BIN/flowcollectd
+SAMPLE=$FSN_ROOT/conf/flowsnmp.conf
+
+"$FC" -n -c "$SAMPLE" >"$T/n.out" 2>&1
+ok $? "flowcollectd -n -c conf/flowsnmp.conf exits 0" || diag_file "$T/n.out"
+grep -q "OK: 1 listen address, spool /var/spool/flowsnmp" "$T/n.out"
+ok $? "-n reports the settings it read"
+sed -n '/^# >>> flowcollectd --help-config$/,/^# <<< flowcollectd --help-config$/p' "$SAMPLE" |
+    sed '1d;$d' >"$T/generated"
+"$FC" --help-config >"$T/help-config"
+cmp -s "$T/generated" "$T/help-config"
+ok $? "the sample's directive list is what --help-config prints (regenerate it if not)" ||
+    diff "$T/generated" "$T/help-config" | head -10 | sed 's/^/#   /'
+# Every directive of the table is documented in flowsnmp.conf(5) (as a tagged paragraph).
+awk '/^\.B[IR]? / { w = $2; gsub(/"/, "", w); gsub(/\\-/, "-", w); print w }' \
+    "$FSN_ROOT/man/flowsnmp.conf.5" | sort -u >"$T/man-words"
+for d in $(awk '/^# [a-z-]+( |$)/ { print $2 }' "$T/help-config" | sort -u); do
+    grep -qx -- "$d" "$T/man-words"
+    ok $? "flowsnmp.conf(5) documents $d"
+done
+if [ -x "$BIN/flowagentx" ]; then
+    "$BIN/flowagentx" -n -c "$SAMPLE" >"$T/agx.out" 2>&1
+    ok $? "flowagentx -n accepts the same file" || diag_file "$T/agx.out"
+    grep -q "state-file /var/lib/flowsnmp/state" "$T/agx.out"
+    ok $? "flowagentx reads its state-file from it"
+fi
+
+# The agentx-* lines belong to flowagentx: flowcollectd leaves them alone.
+printf 'spool %s\nagentx-socket tcp:127.0.0.1:705\n  agentx-ping-interval 5\nstate-file %s\n' "$T/sp" "$T/st" >"$T/shared.conf"
+"$FC" -n -c "$T/shared.conf" >/dev/null 2>&1
+ok $? "agentx-* directives are ignored by flowcollectd"
+
+# Errors: FILE:LINE: message, exit 1.
+check_err() {   # check_err NAME WANT_REGEX LINES...
+    local name=$1 want=$2
+    shift 2
+    printf '%s\n' "$@" >"$T/bad.conf"
+    "$FC" -n -c "$T/bad.conf" >"$T/bad.out" 2>&1
+    is "$?" 1 "$name: exit status 1"
+    grep -qE "$want" "$T/bad.out"
+    ok $? "$name: message '$want'" || diag_file "$T/bad.out"
+}
+check_err "unknown directive" "bad.conf:2: unknown directive 'lisen'" "spool /tmp" "lisen 0.0.0.0:2055"
+check_err "no spool" "no spool directory" "listen 0.0.0.0:2055"
+check_err "bad listen" "bad.conf:1: listen: '2001:db8::1:2055' is not ADDR:PORT" "listen 2001:db8::1:2055" "spool /tmp"
+check_err "bad allow" "bad.conf:2: allow: '192.0.2.1/24'" "spool /tmp" "allow 192.0.2.0/24 192.0.2.1/24"
+check_err "rotate range" "bad.conf:2: rotate:" "spool /tmp" "rotate 2d"
+check_err "aggregator directive" "bad.conf:2: step:" "spool /tmp" "step 5x"
+check_err "repeated" "bad.conf:3: 'spool' given again" "spool /tmp" "rotate 60" "spool /var"
+check_err "log level" "bad.conf:2: log-level:" "spool /tmp" "log-level loud"
+"$FC" -n -c "$T/nonexistent.conf" >"$T/bad.out" 2>&1
+is "$?" 1 "missing config file: exit status 1"
+
+"$FC" --help >"$T/help" 2>&1
+ok $? "--help exits 0"
+grep -q "expire-size BYTES" "$T/help"
+ok $? "--help lists the directives"
+"$FC" --version | grep -q "^flowcollectd "
+ok $? "--version"
+"$FC" >/dev/null 2>&1
+is "$?" 2 "no -c: usage error"
+"$FC" -c "$SAMPLE" extra >/dev/null 2>&1
+is "$?" 2 "stray argument: usage error"
+
+# A spool that does not exist stops the start with a message.
+printf 'spool %s\nlisten 127.0.0.1:0\n' "$T/nope" >"$T/nospool.conf"
+"$FC" -d -c "$T/nospool.conf" >"$T/nospool.out" 2>&1
+is "$?" 1 "a missing spool directory: exit status 1"
+grep -q "spool $T/nope" "$T/nospool.out"
+ok $? "... and the message names it"
+
+# Detached start: the parent returns once the daemon is ready, and the pid file is written.
+port=$(free_port udp)
+coll_conf "$T/bg.conf" "$T/bg" "listen 127.0.0.1:$port" "pidfile $T/fc.pid"
+"$FC" -c "$T/bg.conf"
+ok $? "detached start returns 0"
+pid=$(cat "$T/fc.pid" 2>/dev/null)
+ok $([ -n "$pid" ] && kill -0 "$pid"; echo $?) "the pid file names the running daemon"
+_bg_pids+=("$pid")
+"$FC" -c "$T/bg.conf" >"$T/second.out" 2>&1
+is "$?" 1 "a second instance with the same pid file refuses to start"
+kill "$pid"
+wait_for 10 sh -c "! kill -0 $pid 2>/dev/null"
+ok $? "SIGTERM stops the daemon"
+ok $([ ! -e "$T/fc.pid" ]; echo $?) "the pid file is removed"
+done_testing
