@@ -119,6 +119,7 @@ static int run_replay(struct coll_conf *conf, const struct opts *o)
     struct coll c;
     struct coll_dgram d;
     uint64_t clock = 0, next_tick = 0;
+    bool progress = progress_enabled(); /* asks the terminal: once, not per datagram */
     char err[512];
     int r, ret = 1;
 
@@ -140,7 +141,7 @@ static int run_replay(struct coll_conf *conf, const struct opts *o)
             next_tick = clock - clock % TICK_MS + TICK_MS;
         }
         coll_datagram(&c, &d.src, d.data, d.len, clock);
-        if (progress_enabled())
+        if (progress)
             progress_update("%s: %llu frames, %llu datagrams, %llu records", o->capture,
                             (unsigned long long)cap.st.frames,
                             (unsigned long long)cap.st.datagrams,

@@ -1,0 +1,141 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Collector benchmark (issue 3, "Speed"): one sender (build/tools/nfsend:
+# sendmmsg, paced, correct sequence numbers) sends NetFlow v5 and IPFIX over
+# loopback at rising rates to
+#   - a bare recvmmsg receiver (build/tools/recvbare): the limit,
+#   - flowcollectd with flow files and aggregation on (state file),
+#   - flowcollectd with flow files only,
+#   - nfcapd (and nfacctd when installed),
+# each for BENCH_SECONDS (default 2) per rate, and prints the highest rate in
+# flows/s received without loss, with the ratios to nfcapd and to the bare
+# receiver; then the record decode rate on one core from memory
+# (build/tools/decbench) and flowcollectd -r's rate over a capture in the
+# page cache. net.core.rmem_max is raised to 64 MiB for the run and put back.
+# About three minutes.
+set -u
+. "$FSN_ROOT/tests/lib/common.sh"
+. "$FSN_ROOT/tests/lib/flows.sh"
+SECS=${BENCH_SECONDS:-2}
+RATES=${BENCH_RATES:-"1000000 2000000 3000000 4000000 5000000 6000000 8000000 10000000 12000000 16000000"}
+BUF=67108864
+W=$BENCH_DIR/collector
+mkdir -p "$W"
+
+old_rmem=$(sysctl -n net.core.rmem_max)
+restore() { sysctl -qw net.core.rmem_max="$old_rmem" 2>/dev/null; }
+trap 'restore; _cleanup' EXIT
+sysctl -qw net.core.rmem_max=$BUF 2>/dev/null ||
+    echo "(cannot raise net.core.rmem_max: receivers get $old_rmem-byte buffers)"
+
+# send FMT RATE PORT: runs the sender; sets SENT_FLOWS, SENT_DGRAMS, SENT_RATE.
+send() {
+    local out
+    out=$("$TOOLS/nfsend" -f "$1" -s "127.0.0.1:$3" -r "$2" -t "$SECS")
+    SENT_FLOWS=$(echo "$out" | awk '{ print $3 }')
+    SENT_DGRAMS=$(echo "$out" | awk '{ print $5 }')
+    SENT_RATE=$(echo "$out" | awk '{ print $9 }')
+}
+
+# One measurement: sets GOT (flows, or datagrams for bare) received.
+measure() {   # measure RECEIVER FMT RATE
+    local rx=$1 fmt=$2 rate=$3 port pid got
+    port=$(free_port udp)
+    case $rx in
+    bare)
+        "$TOOLS/recvbare" -l "127.0.0.1:$port" -B $BUF >"$W/bare.out" 2>"$W/bare.err" &
+        pid=$!
+        wait_for 10 grep -q ready "$W/bare.err" ;;
+    fc|fc-files)
+        rm -rf "$W/spool" "$W/state"; mkdir -p "$W/spool"
+        { echo "spool $W/spool"; echo "listen 127.0.0.1:$port"; echo "socket-buffer $BUF"
+          echo "rotate 3600"; [ "$rx" = fc ] && echo "state-file $W/state"; } >"$W/fc.conf"
+        "$BIN/flowcollectd" -d -c "$W/fc.conf" >"$W/fc.log" 2>&1 &
+        pid=$!
+        wait_for 10 grep -q "flow files in" "$W/fc.log" ;;
+    nfcapd)
+        rm -rf "$W/nf"; mkdir -p "$W/nf"
+        nfcapd -w "$W/nf" -p "$port" -b 127.0.0.1 -B $BUF -t 3600 -I bench >"$W/nf.log" 2>&1 &
+        pid=$!
+        wait_for 10 udp_listening "$port" ;;
+    nfacctd)
+        rm -f "$W/nfacctd.out"
+        printf 'nfacctd_port: %s\nnfacctd_ip: 127.0.0.1\nnfacctd_pipe_size: %s\nplugins: print\nprint_output_file: %s\nprint_refresh_time: 3600\naggregate: src_host\n' \
+            "$port" $BUF "$W/nfacctd.out" >"$W/nfacctd.conf"
+        nfacctd -f "$W/nfacctd.conf" >"$W/nfacctd.log" 2>&1 &
+        pid=$!
+        wait_for 10 udp_listening "$port" ;;
+    esac
+    _bg_pids+=("$pid")
+    send "$fmt" "$rate" "$port"
+    wait_for 20 udp_drained "$port"
+    stop_pid "$pid"
+    case $rx in
+    bare) got=$(awk '{ print $3 }' "$W/bare.out") ;;
+    fc|fc-files) got=$(sed -n 's/.*final: datagrams [0-9]* records \([0-9]*\).*/\1/p' "$W/fc.log") ;;
+    nfcapd) got=$(nfdump -R "$W/nf" -I 2>/dev/null | awk -F': ' '/^Flows:/ { print $2 }') ;;
+    nfacctd) got=$(awk -F, 'NR > 1 { s += $NF } END { print s + 0 }' "$W/nfacctd.out" 2>/dev/null) ;;
+    esac
+    GOT=${got:-0}
+}
+
+receivers="bare fc fc-files nfcapd"
+command -v nfacctd >/dev/null 2>&1 && receivers="$receivers nfacctd"
+declare -A BEST
+for fmt in 5 10; do
+    for rx in $receivers; do
+        best=0
+        for rate in $RATES; do
+            measure "$rx" "$fmt" "$rate"
+            got=$GOT
+            want=$SENT_FLOWS
+            [ "$rx" = bare ] && want=$SENT_DGRAMS
+            # The sender itself must have kept the pace (within 2 %).
+            if [ "$(echo "$SENT_RATE < $rate * 0.98" | bc -l)" = 1 ]; then
+                printf '  v%-2s %-9s %9s flows/s: sender reached only %.0f, stopping here\n' "$fmt" "$rx" "$rate" "$SENT_RATE"
+                break
+            fi
+            if [ "$got" = "$want" ]; then
+                best=$rate
+                printf '  v%-2s %-9s %9s flows/s: lossless\n' "$fmt" "$rx" "$rate"
+            else
+                printf '  v%-2s %-9s %9s flows/s: lost %s of %s\n' "$fmt" "$rx" "$rate" "$((want - got))" "$want"
+                break
+            fi
+        done
+        BEST[$fmt,$rx]=$best
+    done
+done
+
+echo
+printf '%-28s %14s %14s\n' "highest lossless rate" "v5 flows/s" "IPFIX flows/s"
+for rx in $receivers; do
+    case $rx in
+        bare) name="bare recvmmsg receiver" ;; fc) name="flowcollectd (files + agg)" ;;
+        fc-files) name="flowcollectd (files only)" ;; *) name=$rx ;;
+    esac
+    printf '%-28s %14s %14s\n' "$name" "${BEST[5,$rx]}" "${BEST[10,$rx]}"
+done
+ratio() { [ "$2" -gt 0 ] && echo "$1 / $2" | bc -l || echo 0; }
+for fmt in 5 10; do
+    printf 'v%s: flowcollectd / nfcapd %.2f (goal >= 2, or the bare receiver), flowcollectd / bare %.2f\n' "$fmt" \
+        "$(ratio "${BEST[$fmt,fc]}" "${BEST[$fmt,nfcapd]}")" "$(ratio "${BEST[$fmt,fc]}" "${BEST[$fmt,bare]}")"
+done
+echo "(lossless at a step of the ladder: $RATES)"
+
+echo
+for f in 5 9 10; do "$TOOLS/decbench" -f "$f" -n 10000000; done
+for f in 5 10; do
+    "$TOOLS/nfsend" -f "$f" -w "$W/replay$f.pcap" -n 10000000 >/dev/null
+    cat "$W/replay$f.pcap" >/dev/null
+    for mode in agg files; do
+        rm -rf "$W/spool" "$W/state"; mkdir -p "$W/spool"
+        { echo "spool $W/spool"; echo "rotate 3600"; [ $mode = agg ] && echo "state-file $W/state"; } >"$W/r.conf"
+        t0=$(date +%s.%N)
+        "$BIN/flowcollectd" -c "$W/r.conf" -r "$W/replay$f.pcap" >"$W/r.log" 2>&1
+        t1=$(date +%s.%N)
+        printf 'flowcollectd -r, v%s, %s: %.0f records/s (decode, flow files%s; one core, capture in the page cache)\n' \
+            "$f" "$mode" "$(echo "10000000 / ($t1 - $t0)" | bc -l)" "$([ $mode = agg ] && echo ', aggregation')"
+    done
+    rm -f "$W/replay$f.pcap"
+done
