@@ -312,7 +312,8 @@ static void log_exporter(const struct coll_exporter *e, const char *tag)
 
     log_info("%s: exporter %s: datagrams %llu records %llu lost %llu malformed %llu "
              "no-template %llu templates %llu buffered %llu options %llu reordered %llu "
-             "resets %llu template-drops %llu withdrawals %llu unknown-sets %llu dropped %llu",
+             "resets %llu template-drops %llu withdrawals %llu unknown-sets %llu dropped %llu "
+             "last-seen %llu",
              tag, coll_exporter_name(e, name, sizeof name), (unsigned long long)k->datagrams,
              (unsigned long long)(k->records + k->reverse_records), (unsigned long long)k->lost,
              (unsigned long long)k->malformed, (unsigned long long)k->buffered_drops,
@@ -320,7 +321,7 @@ static void log_exporter(const struct coll_exporter *e, const char *tag)
              (unsigned long long)k->options_records, (unsigned long long)k->reordered,
              (unsigned long long)k->seq_resets, (unsigned long long)k->template_drops,
              (unsigned long long)k->withdrawals, (unsigned long long)k->unknown_sets,
-             (unsigned long long)e->dropped);
+             (unsigned long long)e->dropped, (unsigned long long)(e->last_ms / 1000));
 }
 
 void coll_log_report(struct coll *c, bool all, const char *tag)

@@ -30,6 +30,7 @@
 #define TICK_MS 1000
 #define TICK_BUDGET_MS 50   /* RRD writing per tick, live */
 #define ROUNDS_PER_SOCKET 16 /* recvmmsg calls per socket before looking at the others */
+#define STOP_ROUNDS 4096     /* at most this many batches per socket are taken at a stop */
 
 struct opts {
     const char *config;
@@ -194,9 +195,12 @@ static void reload(struct coll *c, struct coll_conf *confs, int *cur, const stru
     log_info("SIGHUP: configuration %s reloaded (allow: %zu prefixes)", o->config, neu->nallow);
 }
 
-static void receive(struct coll *c, struct coll_net *net, size_t i)
+/* Up to `rounds` batches from socket i; returns the datagrams taken. */
+static unsigned receive(struct coll *c, struct coll_net *net, size_t i, int rounds)
 {
-    for (int round = 0; round < ROUNDS_PER_SOCKET; round++) {
+    unsigned total = 0;
+
+    for (int round = 0; round < rounds; round++) {
         int k = coll_net_recv(net, i);
         uint64_t now = clock_ms_wall();
 
@@ -208,9 +212,11 @@ static void receive(struct coll *c, struct coll_net *net, size_t i)
             coll_datagram(c, &src, net->batch.data + (size_t)j * net->batch.bufsize,
                           net->batch.len[j], now);
         }
+        total += (unsigned)k;
         if (k < COLL_BATCH)
             break;
     }
+    return total;
 }
 
 static int run_live(struct coll_conf *confs, int cur, const struct opts *o)
@@ -252,7 +258,7 @@ static int run_live(struct coll_conf *confs, int cur, const struct opts *o)
             log_fatal("poll: %s", strerror(errno));
         for (size_t i = 0; r > 0 && i < net.n; i++)
             if (pfd[i].revents & POLLIN)
-                receive(&c, &net, i);
+                receive(&c, &net, i, ROUNDS_PER_SOCKET);
         if (clock_ms_mono() >= next_tick) {
             uint64_t wall = clock_ms_wall(), drops = 0;
             coll_tick(&c, wall, wall, TICK_BUDGET_MS);
@@ -277,9 +283,9 @@ static int run_live(struct coll_conf *confs, int cur, const struct opts *o)
         }
     }
     log_info("stopping");
-    /* Datagrams already queued on the sockets are still taken. */
+    /* Datagrams already queued on the sockets are still taken (bounded: a sender may go on). */
     for (size_t i = 0; i < net.n; i++)
-        receive(&c, &net, i);
+        receive(&c, &net, i, STOP_ROUNDS);
     coll_finish(&c, clock_ms_wall(), clock_ms_wall());
     coll_log_report(&c, true, "final");
     log_sockets(&net, "final");
