@@ -298,7 +298,7 @@ static void put_target(FILE *f, const struct mrtg_opts *o, const struct mrtg_age
             put_perl(f, o->priv_pass);
             fprintf(f, ",privprotocol=>'%s'",
                     o->priv_proto && strcasecmp(o->priv_proto, "DES") == 0 ? "des" :
-                    "aescfb128");
+                    "aes");
         }
         fputc('\n', f);
     }
