@@ -47,6 +47,8 @@ static void usage(FILE *f)
             "  --mib-dir DIR            symbolic OIDs, with LoadMIBs: DIR/FLOWSNMP-MIB.txt and\n"
             "                           NET-SNMP-MIB.txt (from DIR or /usr/share/snmp/mibs);\n"
             "                           default: numeric OIDs, no MIB files needed\n"
+            "  --no-global              targets only, no global section: for `Include:` in\n"
+            "                           an existing mrtg.cfg\n"
             "  -q, --quiet              no summary on stderr\n"
             "\n"
             "SNMP (as net-snmp's tools spell them):\n"
@@ -81,6 +83,7 @@ enum {
     OPT_MIBDIR,
     OPT_MAXREP,
     OPT_VERSION,
+    OPT_NOGLOBAL,
 };
 
 static const struct option long_opts[] = {
@@ -94,6 +97,7 @@ static const struct option long_opts[] = {
     {"global", required_argument, NULL, OPT_GLOBAL},
     {"mib-dir", required_argument, NULL, OPT_MIBDIR},
     {"max-repetitions", required_argument, NULL, OPT_MAXREP},
+    {"no-global", no_argument, NULL, OPT_NOGLOBAL},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -418,6 +422,9 @@ static int parse_options(int argc, char **argv, struct mrtg_opts *o, const char 
                 return -1;
             }
             o->max_rep = (unsigned)v;
+            break;
+        case OPT_NOGLOBAL:
+            o->no_global = true;
             break;
         case 'q':
             *quiet = true;

@@ -65,6 +65,7 @@ struct mrtg_opts {
     const char *logformat;
     const char *mib_dir;
     const char *netsnmp_mib; /* the NET-SNMP-MIB file LoadMIBs names (with mib_dir) */
+    bool no_global;         /* targets only, for Include: in another mrtg.cfg */
     const char *global[MRTG_MAX_GLOBALS];
     size_t nglobal;
     const char *cmdline;    /* the command line, secrets masked, for the header */

@@ -419,6 +419,14 @@ int mrtg_cfg_write(FILE *f, const struct mrtg_opts *o, const struct mrtg_agent *
             "link speed %s.\n", count[MRTG_HOST], count[MRTG_SERVICE], count[MRTG_PROTO],
             count[MRTG_EXPORTER], speed);
 
+    if (o->no_global) {
+        fputs("#\n# Targets only (--no-global), for `Include:` in an mrtg.cfg that has WorkDir\n", f);
+        if (o->version == 3)
+            fputs("# and EnableSnmpV3: yes (these targets poll over SNMPv3)\n", f);
+        else
+            fputs("# in its global section.\n", f);
+        goto banner;
+    }
     fputs("\n### Global Config Options\n\n#  for UNIX\n# WorkDir: /home/http/mrtg\n\n", f);
     if (o->workdir)
         fprintf(f, "WorkDir: %s\n", o->workdir);
@@ -435,6 +443,7 @@ int mrtg_cfg_write(FILE *f, const struct mrtg_opts *o, const struct mrtg_agent *
     for (size_t i = 0; i < o->nglobal; i++)
         fprintf(f, "%s\n", o->global[i]);
 
+banner:
     fputs("\n######################################################################\n", f);
     fprintf(f, "# System: %s\n", a->sys_name);
     fprintf(f, "# Description: %s\n", a->sys_descr);

@@ -165,6 +165,16 @@ rc=$?
 [ "$rc" = 1 ] && [ ! -e "$T/v3bad.cfg" ]
 ok $? "a wrong pass phrase: exit 1, no file (rc $rc)"
 
+# 5b. --no-global: targets for `Include:` in an operator's existing mrtg.cfg.
+FM --no-global --tables totals,services -o "$T/flows.inc" "public@$SNMP_AGENT"
+ok $? "flowmrtg --no-global"
+grep -q '^WorkDir\|^EnableIPv6\|^LogFormat\|^### Global' "$T/flows.inc"
+ok $((!$?)) "... writes no global keywords"
+is "$(grep -c '^Target\[' "$T/flows.inc")" 5 "... and the 5 targets"
+printf 'WorkDir: %s\nOptions[_]: growright\nEnableIPv6: no\n\nInclude: %s\n' "$T/work" "$T/flows.inc" >"$T/main.cfg"
+env LANG=C mrtg --check --lock-file "$T/c.lock" --confcache-file "$T/c.ok" "$T/main.cfg" >"$T/check5.out" 2>&1
+ok $? "an mrtg.cfg that includes it passes mrtg --check" || diag_file "$T/check5.out"
+
 # 6. Errors an operator meets.
 "$BIN/flowmrtg" -v 1 "public@$SNMP_AGENT" >/dev/null 2>"$T/e1"
 is "$?" 2 "-v 1 refused (Counter64 needs v2c)"
