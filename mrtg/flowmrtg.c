@@ -5,6 +5,7 @@
  * configuration with a target per row and for the totals.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,7 +262,7 @@ static char *command_line(int argc, char **argv)
     char *s;
 
     for (int i = 0; i < argc; i++)
-        cap += strlen(argv[i]) * 4 + 3;
+        cap += strlen(argv[i]) * 4 + 16; /* quoting, or a mask longer than the word */
     s = malloc(cap);
     if (!s)
         return NULL;
@@ -561,8 +562,13 @@ int main(int argc, char **argv)
 
     if (output) {
         snprintf(tmp, sizeof tmp, "%s.tmp%ld", output, (long)getpid());
-        f = fopen(tmp, "w");
+        /* SNMPv3 pass phrases end up in the file: then only its owner may read it. */
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, o.version == 3 ? 0600 : 0644);
+
+        f = fd >= 0 ? fdopen(fd, "w") : NULL;
         if (!f) {
+            if (fd >= 0)
+                close(fd);
             fprintf(stderr, PROG ": %s: %s\n", tmp, strerror(errno));
             goto out;
         }

@@ -157,6 +157,7 @@ is "$(grep -c "^SnmpOptions\[[^]]*\]: username=>'flowuser',authpassword=>'flowau
     "SnmpOptions[] for each of the 26 targets"
 grep -q '^EnableSnmpV3: yes$' "$T/v3.cfg"
 ok $? "EnableSnmpV3: yes"
+is "$(stat -c %a "$T/v3.cfg")" 600 "the file holding pass phrases is readable by its owner only"
 if grep -q 'flowauthpass\|flowprivpass' <(grep '^# ' "$T/v3.cfg"); then ok 1 "pass phrases masked in the header"
 else ok 0 "pass phrases masked in the header"; fi
 FM -v 3 -u flowuser -l authPriv -a SHA -A wrongpassphrase -x AES -X flowprivpass -t 0.3 -r 0 \
