@@ -420,7 +420,8 @@ int mrtg_cfg_write(FILE *f, const struct mrtg_opts *o, const struct mrtg_agent *
             count[MRTG_EXPORTER], speed);
 
     if (o->no_global) {
-        fputs("#\n# Targets only (--no-global), for `Include:` in an mrtg.cfg that has WorkDir\n", f);
+        fputs("#\n# Targets only (--no-global), for `Include:` in an mrtg.cfg that has "
+              "WorkDir\n", f);
         if (o->version == 3)
             fputs("# and EnableSnmpV3: yes (these targets poll over SNMPv3)\n", f);
         else

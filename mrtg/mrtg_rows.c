@@ -415,28 +415,26 @@ static bool filtered_in(const struct mrtg_row *row, const struct mrtg_opts *o)
     return false;
 }
 
-static const struct mrtg_row *sort_base;
+/* A host's place in the ranking: its traffic and its position in index order. */
+struct rank {
+    uint64_t traffic;
+    size_t pos;
+};
 
 /* Most traffic first; equal traffic in index (row) order. */
-static int traffic_cmp(const void *a, const void *b)
+static int rank_cmp(const void *a, const void *b)
 {
-    const struct mrtg_row *x = &sort_base[*(const size_t *)a];
-    const struct mrtg_row *y = &sort_base[*(const size_t *)b];
-    uint64_t tx = x->in_octets + x->out_octets, ty = y->in_octets + y->out_octets;
+    const struct rank *x = a, *y = b;
 
-    /* Saturate: two counters near 2^64 must not wrap to a small sum. */
-    if (tx < x->in_octets)
-        tx = UINT64_MAX;
-    if (ty < y->in_octets)
-        ty = UINT64_MAX;
-    if (tx != ty)
-        return tx > ty ? -1 : 1;
-    return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+    if (x->traffic != y->traffic)
+        return x->traffic > y->traffic ? -1 : 1;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
 void mrtg_rows_choose(struct mrtg_rows *r, const struct mrtg_opts *o)
 {
-    size_t *hosts = NULL, nh = 0;
+    struct rank *hosts;
+    size_t nh = 0;
 
     for (size_t i = 0; i < r->n; i++) {
         struct mrtg_row *x = &r->row[i];
@@ -461,12 +459,18 @@ void mrtg_rows_choose(struct mrtg_rows *r, const struct mrtg_opts *o)
         return;
     }
     nh = 0;
-    for (size_t i = 0; i < r->n; i++)
-        if (r->row[i].kind == MRTG_HOST && r->row[i].chosen && r->row[i].family != 0)
-            hosts[nh++] = i;
-    sort_base = r->row;
-    qsort(hosts, nh, sizeof *hosts, traffic_cmp);
+    for (size_t i = 0; i < r->n; i++) {
+        const struct mrtg_row *x = &r->row[i];
+        uint64_t t = x->in_octets + x->out_octets;
+
+        if (x->kind != MRTG_HOST || !x->chosen || x->family == 0)
+            continue;
+        /* Saturate: two counters near 2^64 must not wrap to a small sum. */
+        hosts[nh].traffic = t < x->in_octets ? UINT64_MAX : t;
+        hosts[nh++].pos = i;
+    }
+    qsort(hosts, nh, sizeof *hosts, rank_cmp);
     for (size_t i = o->top; i < nh; i++)
-        r->row[hosts[i]].chosen = false;
+        r->row[hosts[i].pos].chosen = false;
     free(hosts);
 }
