@@ -421,10 +421,17 @@ static int open_capture(struct probe *p)
     struct bpf_program prog;
 
     if (c->read_file[0]) {
-        p->pcap = pcap_open_offline_with_tstamp_precision(c->read_file,
-                                                          PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+        /* A large stdio buffer: libpcap reads a file record by record through it. */
+        FILE *f = strcmp(c->read_file, "-") == 0 ? stdin : fopen(c->read_file, "rb");
+        if (!f) {
+            log_err("%s: %s", c->read_file, strerror(errno));
+            return -1;
+        }
+        setvbuf(f, NULL, _IOFBF, 1 << 20);
+        p->pcap = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
         if (!p->pcap) {
             log_err("%s: %s", c->read_file, errbuf);
+            fclose(f);
             return -1;
         }
     } else {
