@@ -3,14 +3,14 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "lib/error.h"
 
 #define TCP_FIN 0x01
 #define TCP_RST 0x04
 
-/* The entry array and the hash table start small and double up to the bound. */
-#define FT_INITIAL_CAP 4096
+/* The hash table starts small and doubles up to the bound. */
 #define FT_INITIAL_BUCKETS 4096
 
 uint8_t ft_class_of(const struct fsn_flow_key *k, uint8_t tcp_flags)
@@ -28,6 +28,24 @@ uint8_t ft_class_of(const struct fsn_flow_key *k, uint8_t tcp_flags)
     }
 }
 
+/*
+ * Table memory comes from anonymous mappings, which the kernel may back
+ * with huge pages: a lookup in a large table then costs a cache miss but no
+ * TLB miss. The entry array is reserved at the bound up front and only the
+ * pages used are ever touched, so it never has to be copied to grow.
+ */
+static void *map_table(size_t bytes)
+{
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+    return p;
+}
+
 int ft_init(struct ft *t, uint32_t max_flows, const struct ft_timeouts *to, ft_emit_fn emit,
             void *arg)
 {
@@ -40,12 +58,14 @@ int ft_init(struct ft *t, uint32_t max_flows, const struct ft_timeouts *to, ft_e
     while (nmax < max_flows && nmax < (1u << 31))
         nmax <<= 1;
     t->nbucket_max = nmax;
-    t->bucket = malloc(FT_INITIAL_BUCKETS * sizeof *t->bucket);
-    t->cap = max_flows < FT_INITIAL_CAP ? max_flows : FT_INITIAL_CAP;
-    t->e = malloc((size_t)t->cap * sizeof *t->e);
+    t->bucket = map_table(FT_INITIAL_BUCKETS * sizeof *t->bucket);
+    t->cap = max_flows;
+    t->e = map_table((size_t)t->cap * sizeof *t->e);
     if (!t->bucket || !t->e) {
-        free(t->bucket);
-        free(t->e);
+        if (t->bucket)
+            munmap(t->bucket, FT_INITIAL_BUCKETS * sizeof *t->bucket);
+        if (t->e)
+            munmap(t->e, (size_t)t->cap * sizeof *t->e);
         return FSN_E_NOMEM;
     }
     memset(t->bucket, 0xff, FT_INITIAL_BUCKETS * sizeof *t->bucket);
@@ -63,15 +83,17 @@ int ft_init(struct ft *t, uint32_t max_flows, const struct ft_timeouts *to, ft_e
 
 void ft_fini(struct ft *t)
 {
-    free(t->e);
-    free(t->bucket);
+    if (t->e)
+        munmap(t->e, (size_t)t->cap * sizeof *t->e);
+    if (t->bucket)
+        munmap(t->bucket, ((size_t)t->nbucket_mask + 1) * sizeof *t->bucket);
     t->e = NULL;
     t->bucket = NULL;
 }
 
 size_t ft_memory(const struct ft *t)
 {
-    return (size_t)t->cap * sizeof *t->e + ((size_t)t->nbucket_mask + 1) * sizeof *t->bucket +
+    return (size_t)t->used * sizeof *t->e + ((size_t)t->nbucket_mask + 1) * sizeof *t->bucket +
            sizeof t->wheel;
 }
 
@@ -79,7 +101,7 @@ size_t ft_memory(const struct ft *t)
 static void grow_buckets(struct ft *t)
 {
     uint32_t n = (t->nbucket_mask + 1) * 2;
-    uint32_t *nb = malloc((size_t)n * sizeof *nb);
+    uint32_t *nb = map_table((size_t)n * sizeof *nb);
 
     if (!nb)
         return; /* longer chains, still correct */
@@ -89,7 +111,7 @@ static void grow_buckets(struct ft *t)
         t->e[i].hnext = nb[h];
         nb[h] = i;
     }
-    free(t->bucket);
+    munmap(t->bucket, ((size_t)t->nbucket_mask + 1) * sizeof *t->bucket);
     t->bucket = nb;
     t->nbucket_mask = n - 1;
 }
@@ -177,21 +199,20 @@ static uint32_t alloc_entry(struct ft *t)
         t->free_head = t->e[i].hnext;
         return i;
     }
-    if (t->used == t->cap) {
-        uint32_t ncap = t->cap > t->max / 2 ? t->max : t->cap * 2;
-        struct ft_entry *ne = realloc(t->e, (size_t)ncap * sizeof *ne);
-        if (!ne)
-            return FT_NIL;
-        t->e = ne;
-        t->cap = ncap;
-    }
+    if (t->used == t->cap)
+        return FT_NIL;
     return t->used++;
 }
 
 void ft_add(struct ft *t, const struct fsn_flow_key *k, uint64_t packets, uint64_t octets,
             uint8_t tcp_flags, uint64_t ts_ms)
 {
-    uint32_t hash = fsn_flow_key_hash(k, t->seed);
+    ft_add_hashed(t, k, ft_hash(t, k), packets, octets, tcp_flags, ts_ms);
+}
+
+void ft_add_hashed(struct ft *t, const struct fsn_flow_key *k, uint32_t hash, uint64_t packets,
+                   uint64_t octets, uint8_t tcp_flags, uint64_t ts_ms)
+{
     uint32_t i;
     struct ft_entry *e;
 
@@ -223,13 +244,6 @@ void ft_add(struct ft *t, const struct fsn_flow_key *k, uint64_t packets, uint64
         if (t->st.active >= t->max && t->chead != FT_NIL)
             expire_one(t, t->chead, FSN_END_LACK);
         i = alloc_entry(t);
-        if (i == FT_NIL && t->chead != FT_NIL) {
-            /* Out of memory below the bound: make room the same way. */
-            expire_one(t, t->chead, FSN_END_LACK);
-            i = alloc_entry(t);
-        }
-        if (i == FT_NIL)
-            return;
         if (t->st.active >= t->nbucket_mask + 1 && t->nbucket_mask + 1 < t->nbucket_max)
             grow_buckets(t);
         e = &t->e[i];

@@ -42,13 +42,14 @@ struct ft_timeouts {
 };
 
 struct ft_entry {
+    /* What a lookup reads, first: the hash and chain link, then the key. */
+    uint32_t hash;         /* of the key, so lookups and removals need not rehash */
+    uint32_t hnext;        /* next entry in the hash chain, or FT_NIL */
     struct fsn_flow_key key;
     uint64_t packets;
     uint64_t octets;
     uint64_t first_ms;
     uint64_t last_ms;
-    uint32_t hash;         /* of the key, so lookups and removals need not rehash */
-    uint32_t hnext;        /* next entry in the hash chain, or FT_NIL */
     uint32_t wprev, wnext; /* neighbours in the timer wheel slot */
     uint32_t cprev, cnext; /* neighbours on the creation list */
     uint32_t wslot;        /* the wheel slot the entry is in */
@@ -57,6 +58,7 @@ struct ft_entry {
     uint8_t pad[2];
 };
 
+#define FT_NIL UINT32_MAX
 #define FT_WHEEL 4096      /* one-second slots; longer timeouts take several turns */
 
 /* Receives each flow that leaves the table; the entry is valid only during the call. */
@@ -87,7 +89,6 @@ struct ft {
     struct ft_stats st;
 };
 
-#define FT_NIL UINT32_MAX
 
 /* Sets up a table for at most `max_flows` entries; returns 0 or FSN_E_NOMEM. */
 int ft_init(struct ft *t, uint32_t max_flows, const struct ft_timeouts *to, ft_emit_fn emit,
@@ -104,6 +105,35 @@ void ft_fini(struct ft *t);
  */
 void ft_add(struct ft *t, const struct fsn_flow_key *k, uint64_t packets, uint64_t octets,
             uint8_t tcp_flags, uint64_t ts_ms);
+
+/* The same, for a caller that computed the key's hash with ft_hash() (to prefetch). */
+void ft_add_hashed(struct ft *t, const struct fsn_flow_key *k, uint32_t hash, uint64_t packets,
+                   uint64_t octets, uint8_t tcp_flags, uint64_t ts_ms);
+
+/*
+ * Helpers for a caller that keeps a few packets in flight: hash the key,
+ * prefetch its hash bucket, and some packets later the first entry of the
+ * chain, so that ft_add_hashed() finds both in the cache.
+ */
+static inline uint32_t ft_hash(const struct ft *t, const struct fsn_flow_key *k)
+{
+    return fsn_flow_key_hash(k, t->seed);
+}
+
+static inline void ft_prefetch_bucket(const struct ft *t, uint32_t hash)
+{
+    __builtin_prefetch(&t->bucket[hash & t->nbucket_mask]);
+}
+
+static inline void ft_prefetch_entry(const struct ft *t, uint32_t hash)
+{
+    uint32_t i = t->bucket[hash & t->nbucket_mask];
+    if (i != FT_NIL) {
+        /* An entry spans two cache lines; a lookup reads the first 56 bytes. */
+        __builtin_prefetch(&t->e[i]);
+        __builtin_prefetch((const char *)&t->e[i] + 55);
+    }
+}
 
 /*
  * Emits every flow whose active timeout has passed at `now_ms`, and every
