@@ -1,0 +1,430 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Decoder sessions: creation, the datagram entry point, sequence-loss
+ * accounting, data kept until its template arrives, and NetFlow v5.
+ * v9 is in dec_v9.c, IPFIX in dec_ipfix.c, records in dec_rec.c, the
+ * template cache in dec_tmpl.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/buf.h"
+#include "lib/dec_int.h"
+#include "lib/error.h"
+
+#define V5_HDR_LEN 24
+#define V5_REC_LEN 48
+#define V5_MAX_COUNT 30
+#define V9_HDR_LEN 20
+#define IPFIX_HDR_LEN 16
+
+void fsn_dec_limits_default(struct fsn_dec_limits *l)
+{
+    l->max_templates = 256;
+    l->max_fields = 128;
+    l->max_buffered_bytes = 65536;
+    l->max_buffer_age_ms = 300000;
+    l->reorder_window = 1024;
+}
+
+int fsn_dec_peek(const uint8_t *data, size_t len, uint8_t *version, uint32_t *domain)
+{
+    uint16_t v;
+
+    if (len < 2)
+        return FSN_E_TRUNC;
+    v = fsn_load16(data);
+    switch (v) {
+    case FSN_DEC_V5:
+        /* RFC-less Cisco format: engine_type and engine_id at offsets 20, 21. */
+        if (len < V5_HDR_LEN)
+            return FSN_E_TRUNC;
+        *domain = (uint32_t)data[20] << 8 | data[21];
+        break;
+    case FSN_DEC_V9:
+        /* RFC 3954 §5.1: Source ID at offset 16. */
+        if (len < V9_HDR_LEN)
+            return FSN_E_TRUNC;
+        *domain = fsn_load32(data + 16);
+        break;
+    case FSN_DEC_IPFIX:
+        /* RFC 7011 §3.1: Observation Domain ID at offset 12. */
+        if (len < IPFIX_HDR_LEN)
+            return FSN_E_TRUNC;
+        *domain = fsn_load32(data + 12);
+        break;
+    default:
+        return FSN_E_BADVER;
+    }
+    *version = (uint8_t)v;
+    return 0;
+}
+
+struct fsn_dec_session *fsn_dec_session_new(const struct fsn_dec_limits *lim,
+                                            const struct fsn_addr *exporter, uint8_t version,
+                                            uint32_t domain)
+{
+    struct fsn_dec_session *s;
+    struct fsn_dec_limits def;
+
+    if (version != FSN_DEC_V5 && version != FSN_DEC_V9 && version != FSN_DEC_IPFIX)
+        return NULL;
+    if (!(s = calloc(1, sizeof *s)))
+        return NULL;
+    fsn_dec_limits_default(&def);
+    s->lim = lim ? *lim : def;
+    if (!s->lim.max_templates)
+        s->lim.max_templates = def.max_templates;
+    if (!s->lim.max_fields)
+        s->lim.max_fields = def.max_fields;
+    if (s->lim.max_fields > 65535)
+        s->lim.max_fields = 65535;
+    if (!s->lim.max_buffer_age_ms)
+        s->lim.max_buffer_age_ms = def.max_buffer_age_ms;
+    if (!s->lim.reorder_window)
+        s->lim.reorder_window = def.reorder_window;
+    /* max_buffered_bytes == 0 is taken as given: buffering off. */
+    if (!lim)
+        s->lim.max_buffered_bytes = def.max_buffered_bytes;
+    if (exporter)
+        s->exporter = *exporter;
+    s->version = version;
+    s->domain = domain;
+    return s;
+}
+
+static void pend_unlink_head(struct fsn_dec_session *s)
+{
+    struct fsn__dec_pending *p = s->pend_head;
+
+    s->pend_head = p->next;
+    if (!s->pend_head)
+        s->pend_tail = NULL;
+    s->pend_bytes -= sizeof *p + p->len;
+    free(p);
+}
+
+void fsn_dec_session_free(struct fsn_dec_session *s)
+{
+    if (!s)
+        return;
+    while (s->pend_head)
+        pend_unlink_head(s);
+    fsn__tmpl_clear(s);
+    free(s);
+}
+
+const struct fsn_dec_counters *fsn_dec_counters(const struct fsn_dec_session *s)
+{
+    return &s->c;
+}
+
+size_t fsn_dec_memory(const struct fsn_dec_session *s)
+{
+    return sizeof *s + s->tmpl_cap * sizeof *s->tmpl + s->tmpl_bytes + s->pend_bytes;
+}
+
+uint32_t fsn_dec_sampling(const struct fsn_dec_session *s)
+{
+    return s->sampling;
+}
+
+void fsn_dec_expire(struct fsn_dec_session *s, uint64_t now_ms)
+{
+    while (s->pend_head && now_ms > s->pend_head->recv_ms &&
+           now_ms - s->pend_head->recv_ms > s->lim.max_buffer_age_ms) {
+        pend_unlink_head(s);
+        s->c.buffered_drops++;
+    }
+}
+
+/*
+ * Keeps a data set whose template has not arrived yet. The byte cap counts
+ * the entry's bookkeeping too; to make room the oldest entries go first,
+ * since the newest data is the likeliest to see its template soon.
+ */
+static void pend_add(struct fsn__dec_ctx *x, uint16_t set_id, struct fsn_rd body)
+{
+    struct fsn_dec_session *s = x->s;
+    size_t len = fsn_rd_left(&body);
+    size_t need = sizeof(struct fsn__dec_pending) + len;
+    struct fsn__dec_pending *p;
+
+    if (need > s->lim.max_buffered_bytes) {
+        s->c.buffered_drops++;
+        return;
+    }
+    while (s->pend_head && s->pend_bytes + need > s->lim.max_buffered_bytes) {
+        pend_unlink_head(s);
+        s->c.buffered_drops++;
+    }
+    if (!(p = malloc(need))) {
+        s->c.buffered_drops++;
+        x->err = FSN_E_NOMEM;
+        return;
+    }
+    p->next = NULL;
+    p->recv_ms = x->now_ms;
+    p->hdr = x->hdr;
+    p->set_id = set_id;
+    p->len = (uint32_t)len;
+    memcpy(p->data, body.p, len);
+    if (s->pend_tail)
+        s->pend_tail->next = p;
+    else
+        s->pend_head = p;
+    s->pend_tail = p;
+    s->pend_bytes += need;
+    s->c.buffered_sets++;
+}
+
+/* Decodes the records of a data set (RFC 3954 §5.3, RFC 7011 §3.3.1). */
+static uint32_t decode_set(struct fsn__dec_ctx *x, const struct fsn__dec_tmpl *t, struct fsn_rd body)
+{
+    uint32_t n = 0;
+
+    /*
+     * min_len > 0 (fsn__tmpl_finish), so each round consumes bytes. What is
+     * left shorter than a record is padding.
+     */
+    while (fsn_rd_left(&body) >= t->min_len) {
+        if (!fsn__rec_decode(x, t, &body)) {
+            x->malformed = true;
+            break;
+        }
+        n++;
+    }
+    return n;
+}
+
+void fsn__data_set(struct fsn__dec_ctx *x, uint16_t set_id, struct fsn_rd body)
+{
+    const struct fsn__dec_tmpl *t = fsn__tmpl_find(x->s, set_id);
+
+    if (!t) {
+        x->s->c.notmpl_sets++;
+        x->count_unknown = true;
+        pend_add(x, set_id, body);
+        return;
+    }
+    x->nrecords += decode_set(x, t, body);
+}
+
+void fsn__pending_release(struct fsn__dec_ctx *x, uint16_t id)
+{
+    struct fsn_dec_session *s = x->s;
+    struct fsn__dec_pending **pp = &s->pend_head, *prev = NULL;
+    struct fsn__dec_hdr hdr = x->hdr;
+    bool buffered = x->buffered;
+
+    while (*pp) {
+        struct fsn__dec_pending *p = *pp;
+        const struct fsn__dec_tmpl *t;
+        if (p->set_id != id) {
+            prev = p;
+            pp = &p->next;
+            continue;
+        }
+        *pp = p->next;
+        if (s->pend_tail == p)
+            s->pend_tail = prev;
+        s->pend_bytes -= sizeof *p + p->len;
+        /* The template was just stored; decode as of the datagram that carried the data. */
+        if ((t = fsn__tmpl_find(s, id)) != NULL) {
+            x->hdr = p->hdr;
+            x->buffered = true;
+            decode_set(x, t, fsn_rd_make(p->data, p->len));
+        }
+        free(p);
+    }
+    x->hdr = hdr;
+    x->buffered = buffered;
+}
+
+/*
+ * Sequence-loss accounting, wrap-safe modulo 2^32. `n` is what this
+ * datagram adds to the sequence: its records (v5, IPFIX RFC 7011 §3.1) or
+ * 1 (v9, RFC 3954 §5.1 counts export packets).
+ *  - in order (seq == expected): nothing lost;
+ *  - ahead by d < 2^31: d units lost; they stay "outstanding" (at most the
+ *    reorder window's worth) in case they arrive late;
+ *  - behind, inside the gaps seen lately (at or after the start of the
+ *    outstanding gaps, within the reorder window, ending before the
+ *    expected number) and no bigger than what is outstanding: a late
+ *    datagram; its units come off `lost`, the expected number stays;
+ *  - any other step back: the exporter restarted (or repeated a datagram):
+ *    resynchronize, count a reset, count no loss.
+ * With the count unknown (IPFIX data without template) the next datagram
+ * resynchronizes without counting.
+ */
+static void seq_update(struct fsn_dec_session *s, uint32_t seq, uint32_t n, bool n_known)
+{
+    uint32_t ahead = seq - s->seq_next;
+
+    if (s->seq_valid && ahead != 0) {
+        if (ahead < 0x80000000u) {
+            uint64_t out = (uint64_t)s->seq_outstanding + ahead;
+            if (s->seq_outstanding == 0)
+                s->seq_gap_lo = s->seq_next;
+            s->c.lost += ahead;
+            s->seq_outstanding =
+                out > s->lim.reorder_window ? s->lim.reorder_window : (uint32_t)out;
+        } else {
+            uint32_t lag = s->seq_next - seq;
+            uint32_t span = s->seq_next - s->seq_gap_lo;
+            if (n_known && lag <= s->lim.reorder_window && lag <= span && n <= lag &&
+                n <= s->seq_outstanding) {
+                s->c.lost -= n;
+                s->seq_outstanding -= n;
+                s->c.reordered++;
+                return;
+            }
+            s->c.seq_resets++;
+            s->seq_outstanding = 0;
+        }
+    }
+    s->seq_valid = n_known;
+    s->seq_next = seq + n;
+}
+
+/* Reads the v5 flow record at r (48 bytes, checked by the caller). */
+static void v5_record(struct fsn__dec_ctx *x, struct fsn_rd *r, uint32_t sampling)
+{
+    struct fsn_flow f;
+    struct fsn_dec_meta m;
+    uint16_t in_if = 0, out_if = 0, src_as = 0, dst_as = 0;
+    uint32_t pkts = 0, octs = 0, first = 0, last = 0;
+    uint8_t pad = 0;
+
+    memset(&f, 0, sizeof f);
+    f.key.family = FSN_FAMILY_IPV4;
+    fsn_rd_bytes(r, f.key.src, 4);
+    fsn_rd_bytes(r, f.key.dst, 4);
+    fsn_rd_bytes(r, f.nexthop, 4);
+    fsn_rd_u16(r, &in_if);
+    fsn_rd_u16(r, &out_if);
+    fsn_rd_u32(r, &pkts);
+    fsn_rd_u32(r, &octs);
+    fsn_rd_u32(r, &first);
+    fsn_rd_u32(r, &last);
+    fsn_rd_u16(r, &f.key.sport);
+    fsn_rd_u16(r, &f.key.dport);
+    fsn_rd_u8(r, &pad);
+    fsn_rd_u8(r, &f.tcp_flags);
+    fsn_rd_u8(r, &f.key.proto);
+    fsn_rd_u8(r, &f.key.tos);
+    fsn_rd_u16(r, &src_as);
+    fsn_rd_u16(r, &dst_as);
+    fsn_rd_u8(r, &f.src_mask);
+    fsn_rd_u8(r, &f.dst_mask);
+    fsn_rd_skip(r, 2);
+    f.key.in_if = in_if;
+    f.out_if = out_if;
+    f.src_as = src_as;
+    f.dst_as = dst_as;
+    f.packets = (uint64_t)pkts * sampling;
+    f.octets = (uint64_t)octs * sampling;
+    f.sampling = sampling;
+    f.first_ms = fsn__uptime_ms(&x->hdr, first);
+    f.last_ms = fsn__uptime_ms(&x->hdr, last);
+    if (f.first_ms > f.last_ms)
+        f.first_ms = f.last_ms;
+
+    memset(&m, 0, sizeof m);
+    m.exporter = &x->s->exporter;
+    m.domain = x->s->domain;
+    m.version = FSN_DEC_V5;
+    m.direction = FSN_DEC_FORWARD;
+    m.export_ms = x->hdr.export_ms;
+    x->s->c.records++;
+    if (x->emit)
+        x->emit(x->arg, &f, &m);
+}
+
+/*
+ * NetFlow v5 (Cisco's format; no RFC): a 24-byte header, then `count`
+ * 48-byte records, 1 <= count <= 30. Anything else is malformed as a whole:
+ * a v5 datagram has no inner structure to resynchronize on.
+ */
+static void v5_decode(struct fsn__dec_ctx *x, struct fsn_rd r, size_t len)
+{
+    uint16_t version = 0, count = 0, sampling = 0;
+    uint32_t uptime = 0, secs = 0, nsecs = 0, seq = 0, interval;
+    uint8_t engine_type = 0, engine_id = 0;
+
+    fsn_rd_u16(&r, &version);
+    fsn_rd_u16(&r, &count);
+    fsn_rd_u32(&r, &uptime);
+    fsn_rd_u32(&r, &secs);
+    fsn_rd_u32(&r, &nsecs);
+    fsn_rd_u32(&r, &seq);
+    fsn_rd_u8(&r, &engine_type);
+    fsn_rd_u8(&r, &engine_id);
+    fsn_rd_u16(&r, &sampling);
+    if (count < 1 || count > V5_MAX_COUNT || len != V5_HDR_LEN + (size_t)V5_REC_LEN * count) {
+        x->malformed = true;
+        return;
+    }
+    x->hdr.uptime_ms = uptime;
+    x->hdr.export_ms = (uint64_t)secs * 1000 + (nsecs < 1000000000u ? nsecs / 1000000 : 0);
+    /* The top 2 bits are the sampling mode, the low 14 the interval; any interval > 1 applies. */
+    interval = sampling & 0x3fff;
+    if (interval < 1)
+        interval = 1;
+    for (uint16_t i = 0; i < count; i++)
+        v5_record(x, &r, interval);
+    x->have_seq = true;
+    x->seq = seq;
+    x->nrecords = count;
+}
+
+int fsn_dec_datagram(struct fsn_dec_session *s, const uint8_t *data, size_t len, uint64_t now_ms,
+                     fsn_dec_emit_fn emit, void *arg)
+{
+    struct fsn__dec_ctx x;
+    uint8_t version;
+    uint32_t domain;
+    int ret = fsn_dec_peek(data, len, &version, &domain);
+
+    if (ret == FSN_E_TRUNC && len >= 2 && fsn_load16(data) == s->version) {
+        /* Our version, but too short to hold its header. */
+        s->c.datagrams++;
+        s->c.malformed++;
+        return FSN_E_MALFORMED;
+    }
+    if (ret != 0 || version != s->version)
+        return FSN_E_BADVER;
+    if (domain != s->domain)
+        return FSN_E_RANGE;
+    s->c.datagrams++;
+    fsn_dec_expire(s, now_ms);
+
+    memset(&x, 0, sizeof x);
+    x.s = s;
+    x.hdr.version = version;
+    x.now_ms = now_ms;
+    x.emit = emit;
+    x.arg = arg;
+    switch (version) {
+    case FSN_DEC_V5:
+        v5_decode(&x, fsn_rd_make(data, len), len);
+        break;
+    case FSN_DEC_V9:
+        fsn__v9_decode(&x, fsn_rd_make(data, len));
+        x.nrecords = 1;
+        x.count_unknown = false;
+        break;
+    default:
+        fsn__ipfix_decode(&x, fsn_rd_make(data, len));
+        if (x.malformed)
+            x.count_unknown = true;
+        break;
+    }
+    if (x.have_seq)
+        seq_update(s, x.seq, x.nrecords, !x.count_unknown);
+    if (x.malformed)
+        s->c.malformed++;
+    if (x.err)
+        return x.err;
+    return x.malformed ? FSN_E_MALFORMED : 0;
+}
