@@ -542,7 +542,7 @@ static void log_settings(const struct probe *p)
         strncat(cols, i ? ", " : "", sizeof cols - strlen(cols) - 1);
         strncat(cols, c->collector[i], sizeof cols - strlen(cols) - 1);
     }
-    log_info("flowprobe %s on %s%s%s (link type %s): key src, dst, sport, dport, proto, tos, "
+    log_info("version %s on %s%s%s (link type %s): key src, dst, sport, dport, proto, tos, "
              "vlan, input if %u; timeouts active %us, inactive %us, tcp %us, tcp-end %us, "
              "udp %us, icmp %us; table max %u flows; sampling 1:%u; export %s domain %u "
              "to %s (datagrams <= %u bytes, %s%u/s)",
