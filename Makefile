@@ -190,6 +190,8 @@ SBINDIR  = $(DESTDIR)$(PREFIX)/sbin
 MANDIR   = $(DESTDIR)$(PREFIX)/share/man
 MIBDIR   = $(DESTDIR)$(PREFIX)/share/snmp/mibs
 DOCDIR   = $(DESTDIR)$(PREFIX)/share/doc/flowsnmp
+UNITDIR  = $(DESTDIR)$(PREFIX)/lib/systemd/system
+SYSUSERSDIR = $(DESTDIR)$(PREFIX)/lib/sysusers.d
 ifeq ($(PREFIX),/usr)
 SYSCONFDIR ?= $(DESTDIR)/etc/flowsnmp
 else
@@ -208,6 +210,13 @@ install: all
 	for f in $(wildcard conf/*.conf); do \
 	    [ -e $(SYSCONFDIR)/$$(basename $$f) ] || install -m 644 $$f $(SYSCONFDIR)/; done
 	for f in $(wildcard conf/*-MIB.txt); do install -m 644 $$f $(MIBDIR)/; done
+	install -d $(UNITDIR) $(SYSUSERSDIR)
+	for f in $(wildcard conf/*.service); do u=$(UNITDIR)/$$(basename $$f); \
+	    sed -e 's#/usr/sbin/#$(PREFIX)/sbin/#g' \
+	        -e 's#/etc/flowsnmp/#$(SYSCONFDIR:$(DESTDIR)%=%)/#g' $$f > $$u && chmod 644 $$u; done
+	for f in $(wildcard conf/*.sysusers); do \
+	    install -m 644 $$f $(SYSUSERSDIR)/$$(basename $$f .sysusers).conf; done
+	for f in $(wildcard docs/*.md); do install -m 644 $$f $(DOCDIR)/; done
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "collector/report.h"
+#include "common/clock.h"
+#include "common/progress.h"
 #include "lib/error.h"
 #include "lib/filter.h"
 
@@ -224,7 +226,7 @@ int main(int argc, char **argv)
     if (!input)
         usage_error("-R DIR|FILE is required", NULL);
     if (window &&
-        rep_time_window(window, rep_wall_ms(), &r.start_ms, &r.end_ms, err, sizeof err) != 0)
+        rep_time_window(window, (int64_t)clock_ms_wall(), &r.start_ms, &r.end_ms, err, sizeof err) != 0)
         usage_error("-t", err);
     if (!(expr = join_args(argc - optind, argv + optind))) {
         fprintf(stderr, "flowreport: out of memory\n");
@@ -244,10 +246,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "flowreport: %s: no flow files\n", input);
 
     /* A progress line only where it cannot mix with the output. */
-    r.progress = !quiet && isatty(STDERR_FILENO) && (statkey || !isatty(STDOUT_FILENO));
+    r.progress = !quiet && progress_enabled() && (statkey || !isatty(STDOUT_FILENO));
     r.filter = filter;
     r.arg = &run;
-    t0 = rep_mono_ms();
+    t0 = clock_ms_mono();
     if (statkey) {
         long n;
         if (!(run.stats = rep_stats_new(key))) {
@@ -279,7 +281,7 @@ int main(int argc, char **argv)
         rep_out_records_end(&run.out, &run.total);
     }
     if (r.verbose)
-        verbose_summary(&r, &run, rep_mono_ms() - t0);
+        verbose_summary(&r, &run, clock_ms_mono() - t0);
     if (r.st.failed_files || files.unreadable)
         status = 1;
     if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -195,7 +195,6 @@ struct rep_reader {
     size_t cap;
     void *iter;
     uint64_t total_bytes; /* of all files, for the progress line */
-    uint64_t next_progress_ms;
     uint64_t start_mono_ms;
     size_t file_index, file_count;
 };
@@ -215,9 +214,5 @@ int rep_read_files(struct rep_reader *r, const struct rep_files *fl);
 
 /* Frees the reader's buffers. */
 void rep_reader_fini(struct rep_reader *r);
-
-/* Milliseconds of the monotonic and of the real-time clock. */
-uint64_t rep_mono_ms(void);
-int64_t rep_wall_ms(void);
 
 #endif

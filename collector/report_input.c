@@ -18,25 +18,13 @@
 #include <unistd.h>
 
 #include "collector/report.h"
+#include "common/clock.h"
+#include "common/progress.h"
 #include "lib/error.h"
 
 #define READ_BUF (4u << 20)
 #define MAX_DEPTH 8
 #define MAX_WARNINGS 10 /* damage lines per file; the rest are counted */
-
-uint64_t rep_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-int64_t rep_wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -157,30 +145,25 @@ void rep_files_free(struct rep_files *fl)
     memset(fl, 0, sizeof *fl);
 }
 
-/* ---- Progress line (minimal; common/progress.h may replace it) ---- */
+/* ---- Progress line (common/progress: only drawn on a terminal) ---- */
 
 static void progress(struct rep_reader *r, uint64_t done_bytes, bool final)
 {
-    uint64_t now = rep_mono_ms(), el;
+    uint64_t el;
     char rec[32];
 
     if (!r->progress)
         return;
     if (final) {
-        fprintf(stderr, "\r\033[K");
-        fflush(stderr);
+        progress_done();
         return;
     }
-    if (now < r->next_progress_ms)
-        return;
-    r->next_progress_ms = now + 250;
-    el = now - r->start_mono_ms;
+    el = clock_ms_mono() - r->start_mono_ms;
     rep_human(r->st.records, false, rec, sizeof rec);
-    fprintf(stderr, "\rflowreport: file %zu/%zu, %s records, %.0f%%, %.1f M records/s\033[K",
-            r->file_index + 1, r->file_count, rec,
-            r->total_bytes ? 100.0 * (double)done_bytes / (double)r->total_bytes : 100.0,
-            el ? (double)r->st.records / (double)el / 1000.0 : 0.0);
-    fflush(stderr);
+    progress_update("flowreport: file %zu/%zu, %s records, %.0f%%, %.1f M records/s",
+                    r->file_index + 1, r->file_count, rec,
+                    r->total_bytes ? 100.0 * (double)done_bytes / (double)r->total_bytes : 100.0,
+                    el ? (double)r->st.records / (double)el / 1000.0 : 0.0);
 }
 
 /* ---- Reading ---- */
@@ -201,7 +184,9 @@ static __attribute__((format(printf, 2, 3))) void warn(struct file_ctx *c, const
 
     if (c->warnings++ >= MAX_WARNINGS)
         return;
-    fprintf(stderr, "%sflowreport: %s: ", c->tty ? "\r\033[K" : "", c->path);
+    if (c->tty)
+        progress_done(); /* the warning goes on a line of its own */
+    fprintf(stderr, "flowreport: %s: ", c->path);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
@@ -326,7 +311,9 @@ static int read_file(struct rep_reader *r, const char *path, uint64_t *done_byte
     int ret = 0, fd = open(path, O_RDONLY | O_CLOEXEC);
 
     if (fd < 0) {
-        fprintf(stderr, "%sflowreport: %s: %s\n", c.tty ? "\r\033[K" : "", path, strerror(errno));
+        if (c.tty)
+            progress_done();
+        fprintf(stderr, "flowreport: %s: %s\n", path, strerror(errno));
         r->st.failed_files++;
         return 0;
     }
@@ -425,8 +412,7 @@ int rep_read_files(struct rep_reader *r, const struct rep_files *fl)
             r->total_bytes += (uint64_t)sb.st_size;
     }
     r->file_count = fl->n;
-    r->start_mono_ms = rep_mono_ms();
-    r->next_progress_ms = r->start_mono_ms + 250;
+    r->start_mono_ms = clock_ms_mono();
     for (size_t i = 0; i < fl->n; i++) {
         r->file_index = i;
         if (read_file(r, fl->v[i].path, &done) != 0) {

@@ -4,12 +4,12 @@
  * 1000), CSV with a header line, or a JSON array of objects. CSV and JSON
  * carry raw numbers, protocol numbers and UTC times (ISO 8601).
  */
-#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "collector/report.h"
+#include "lib/addr.h"
 
 void rep_human(uint64_t v, bool raw, char *buf, size_t len)
 {
@@ -48,8 +48,7 @@ void rep_proto_name(uint8_t proto, char *buf, size_t len)
 
 static void addr_text(uint8_t family, const uint8_t *a, char *buf, size_t len)
 {
-    if (!inet_ntop(family == FSN_FAMILY_IPV6 ? AF_INET6 : AF_INET, a, buf, (socklen_t)len))
-        snprintf(buf, len, "?");
+    fsn_addr_format(family, a, buf, len);
 }
 
 static void version_text(uint8_t v, char *buf, size_t len)

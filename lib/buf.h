@@ -87,7 +87,7 @@ static inline bool fsn_rd_u32(struct fsn_rd *r, uint32_t *v)
 
 static inline bool fsn_rd_u64(struct fsn_rd *r, uint64_t *v)
 {
-    uint32_t hi, lo;
+    uint32_t hi = 0, lo = 0;
     if (fsn_rd_left(r) < 8)
         return false;
     fsn_rd_u32(r, &hi);

@@ -5,7 +5,6 @@
  */
 #include "lib/filter.h"
 
-#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,17 +21,15 @@ enum op { N_TRUE, N_AND, N_OR, N_NOT, N_HOST, N_NET, N_PORT, N_PROTO, N_FAMILY, 
 #define DIR_ANY 3u
 
 struct node {
-    uint8_t op;     /* enum op */
-    uint8_t dir;    /* DIR_* for host, net, port */
-    uint8_t family; /* host, net, exporter: address family; N_FAMILY: the family */
-    uint8_t plen;   /* net, exporter: prefix length in bits */
-    uint8_t proto;  /* N_PROTO */
-    uint16_t lo;    /* N_PORT: range lo..hi */
+    uint8_t op;          /* enum op */
+    uint8_t dir;         /* DIR_* for host, net, port */
+    uint8_t family;      /* N_FAMILY: the family */
+    uint8_t proto;       /* N_PROTO */
+    uint16_t lo;         /* N_PORT: range lo..hi */
     uint16_t hi;
-    uint32_t a; /* children of and, or (a, b) and not (a) */
+    uint32_t a;          /* children of and, or (a, b) and not (a) */
     uint32_t b;
-    uint8_t addr[16]; /* network address, host bits zero */
-    uint8_t mask[16];
+    struct fsn_cidr net; /* host (a full-length prefix), net, exporter */
 };
 
 struct fsn_filter {
@@ -220,52 +217,35 @@ static bool word_text(const struct parser *p, char *buf, size_t len)
 }
 
 /*
- * Parses an address (and an optional /LEN when `prefix`) from the current
- * word into n->family, n->addr, n->mask, n->plen. Returns 0, or -1 when it
- * is no address, -2 when the prefix length is out of range, -3 when bits
- * beyond the prefix are set.
+ * Parses the current word as an address, or with `prefix` as ADDR[/LEN]
+ * (lib/addr), into n->net. Returns 0, or -1 when it is no address, -2 when
+ * the prefix length is bad, -3 when bits beyond the prefix are set.
  */
 static int parse_cidr(const struct parser *p, bool prefix, struct node *n)
 {
     char buf[64];
     char *slash;
-    unsigned long len;
-    size_t alen;
+    struct fsn_addr a;
 
     if (!word_text(p, buf, sizeof buf))
         return -1;
     slash = strchr(buf, '/');
-    if (slash) {
-        if (!prefix)
-            return -1;
-        *slash = 0;
-    }
-    memset(n->addr, 0, sizeof n->addr);
-    if (inet_pton(AF_INET, buf, n->addr) == 1)
-        n->family = FSN_FAMILY_IPV4;
-    else if (inet_pton(AF_INET6, buf, n->addr) == 1)
-        n->family = FSN_FAMILY_IPV6;
-    else
+    if (slash && !prefix)
         return -1;
-    alen = fsn_family_addrlen(n->family);
-    len = alen * 8;
+    if (slash)
+        *slash = 0;
+    if (fsn_addr_parse(buf, &a) != 0)
+        return -1;
     if (slash) {
         const char *d = slash + 1;
-        if (!*d || strlen(d) > 3 || strspn(d, "0123456789") != strlen(d))
-            return -2;
-        len = strtoul(d, NULL, 10);
-        if (len > alen * 8)
+        size_t max = fsn_family_addrlen(a.family) * 8;
+        *slash = '/';
+        if (!*d || strlen(d) > 3 || strspn(d, "0123456789") != strlen(d) ||
+            strtoul(d, NULL, 10) > max)
             return -2;
     }
-    n->plen = (uint8_t)len;
-    memset(n->mask, 0, sizeof n->mask);
-    for (size_t i = 0; i < alen; i++) {
-        unsigned bits = len >= 8 * (i + 1) ? 8 : len > 8 * i ? (unsigned)(len - 8 * i) : 0;
-        n->mask[i] = (uint8_t)(0xff00u >> bits);
-        if (n->addr[i] & ~n->mask[i])
-            return -3;
-    }
-    return 0;
+    /* The address and the length are fine: a failure now means host bits set. */
+    return fsn_cidr_parse(buf, &n->net) == 0 ? 0 : -3;
 }
 
 /* Parses a decimal number of at most `max` from the current word's [off, off+len). */
@@ -314,8 +294,6 @@ static uint32_t parse_qualified(struct parser *p, uint8_t dir)
             fail(p, p->tpos, "non-network bits set in '%.*s'", (int)p->tlen, p->s + p->tpos);
             return 0;
         }
-        if (!net)
-            n.plen = (uint8_t)(fsn_family_addrlen(n.family) * 8);
     } else if (word_is(p, "port")) {
         const char *w;
         const char *dash;
@@ -535,19 +513,6 @@ void fsn_filter_free(struct fsn_filter *f)
     free(f);
 }
 
-static bool in_net(const struct node *n, uint8_t family, const uint8_t *a)
-{
-    size_t len;
-
-    if (family != n->family)
-        return false;
-    len = (n->plen + 7u) / 8u;
-    for (size_t i = 0; i < len; i++)
-        if ((a[i] & n->mask[i]) != n->addr[i])
-            return false;
-    return true;
-}
-
 static bool leaf(const struct node *n, const struct fsn_flow *fl, const struct fsn_addr *x)
 {
     const struct fsn_flow_key *k = &fl->key;
@@ -557,8 +522,8 @@ static bool leaf(const struct node *n, const struct fsn_flow *fl, const struct f
         return true;
     case N_HOST:
     case N_NET:
-        return ((n->dir & DIR_SRC) && in_net(n, k->family, k->src)) ||
-               ((n->dir & DIR_DST) && in_net(n, k->family, k->dst));
+        return ((n->dir & DIR_SRC) && fsn_cidr_match(&n->net, k->family, k->src)) ||
+               ((n->dir & DIR_DST) && fsn_cidr_match(&n->net, k->family, k->dst));
     case N_PORT:
         if (!has_ports(k->proto))
             return false;
@@ -569,7 +534,7 @@ static bool leaf(const struct node *n, const struct fsn_flow *fl, const struct f
     case N_FAMILY:
         return k->family == n->family;
     case N_EXPORTER:
-        return x && in_net(n, x->family, x->a);
+        return x && fsn_cidr_match(&n->net, x->family, x->a);
     default:
         return false;
     }
@@ -629,7 +594,7 @@ static void dump(const struct node *nodes, uint32_t i, char *buf, size_t len, si
 {
     static const char *const dirs[] = {"", " src", " dst", ""};
     const struct node *n = &nodes[i];
-    char a[INET6_ADDRSTRLEN];
+    char a[FSN_ADDR_STRLEN];
 
     switch (n->op) {
     case N_TRUE:
@@ -659,12 +624,12 @@ static void dump(const struct node *nodes, uint32_t i, char *buf, size_t len, si
     case N_HOST:
     case N_NET:
     case N_EXPORTER:
-        inet_ntop(n->family == FSN_FAMILY_IPV6 ? AF_INET6 : AF_INET, n->addr, a, sizeof a);
+        fsn_addr_format(n->net.family, n->net.a, a, sizeof a);
         if (n->op == N_HOST)
             put(buf, len, at, "(host%s %s)", dirs[n->dir], a);
         else
             put(buf, len, at, "(%s%s %s/%u)", n->op == N_NET ? "net" : "exporter", dirs[n->dir], a,
-                n->plen);
+                n->net.len);
         break;
     case N_PORT:
         if (n->lo == n->hi)

@@ -20,7 +20,7 @@ void probe_conf_defaults(struct probe_conf *c)
     c->to.idle_ms[FT_CLASS_ICMP] = 10000;
     c->snaplen = 256;
     c->promisc = true;
-    c->export_rate = 40000;
+    c->export_rate = 100000;
     c->mtu = 1400;
     c->tmpl_refresh_s = 60;
     c->buffer_mb = 32;
@@ -263,7 +263,7 @@ const struct fsn_conf_directive probe_conf_directives[] = {
      "Put the interface into promiscuous mode."},
     {"interface-index", 1, 1, false, d_ifindex, "N", NULL,
      "Input interface index written into flows (default: the capture interface's index)."},
-    {"export-rate", 1, 1, false, d_rate, "DATAGRAMS/S", "40000",
+    {"export-rate", 1, 1, false, d_rate, "DATAGRAMS/S", "100000",
      "Pace export to at most this many datagrams per second per collector (0: unpaced). "
      "Applies when reading a file; live capture is paced by the traffic itself unless set."},
     {"export-mtu", 1, 1, false, d_mtu, "BYTES", "1400", "Largest export datagram payload."},

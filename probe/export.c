@@ -160,8 +160,10 @@ static void send_batch(struct exporter *x)
     struct mmsghdr msg[EXPORT_BATCH];
     struct iovec iov[EXPORT_BATCH];
 
-    if (x->ndgram == 0)
+    if (x->ndgram == 0 || x->ncol == 0) {
+        x->ndgram = 0; /* metering only: nothing to send, nothing to pace */
         return;
+    }
     pace(x, x->ndgram);
     memset(msg, 0, sizeof msg);
     for (uint32_t i = 0; i < x->ndgram; i++) {

@@ -3,14 +3,15 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "lib/error.h"
 
 #define TCP_FIN 0x01
 #define TCP_RST 0x04
 
-/* The entry array starts small and doubles up to the bound. */
-#define FT_INITIAL_CAP 4096
+/* The hash table starts small and doubles up to the bound. */
+#define FT_INITIAL_BUCKETS 4096
 
 uint8_t ft_class_of(const struct fsn_flow_key *k, uint8_t tcp_flags)
 {
@@ -27,31 +28,51 @@ uint8_t ft_class_of(const struct fsn_flow_key *k, uint8_t tcp_flags)
     }
 }
 
+/*
+ * Table memory comes from anonymous mappings, which the kernel may back
+ * with huge pages: a lookup in a large table then costs a cache miss but no
+ * TLB miss. The entry array is reserved at the bound up front and only the
+ * pages used are ever touched, so it never has to be copied to grow.
+ */
+static void *map_table(size_t bytes)
+{
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+    return p;
+}
+
 int ft_init(struct ft *t, uint32_t max_flows, const struct ft_timeouts *to, ft_emit_fn emit,
             void *arg)
 {
-    uint32_t nb = 1024;
+    uint32_t nmax = FT_INITIAL_BUCKETS;
 
     memset(t, 0, sizeof *t);
     if (max_flows == 0 || max_flows >= FT_NIL)
         return FSN_E_RANGE;
-    /* About one bucket per flow at the bound keeps chains short. */
-    while (nb < max_flows && nb < (1u << 31))
-        nb <<= 1;
-    t->bucket = malloc((size_t)nb * sizeof *t->bucket);
-    t->cap = max_flows < FT_INITIAL_CAP ? max_flows : FT_INITIAL_CAP;
-    t->e = malloc((size_t)t->cap * sizeof *t->e);
+    /* At the bound, about one bucket per flow keeps chains short. */
+    while (nmax < max_flows && nmax < (1u << 31))
+        nmax <<= 1;
+    t->nbucket_max = nmax;
+    t->bucket = map_table(FT_INITIAL_BUCKETS * sizeof *t->bucket);
+    t->cap = max_flows;
+    t->e = map_table((size_t)t->cap * sizeof *t->e);
     if (!t->bucket || !t->e) {
-        free(t->bucket);
-        free(t->e);
+        if (t->bucket)
+            munmap(t->bucket, FT_INITIAL_BUCKETS * sizeof *t->bucket);
+        if (t->e)
+            munmap(t->e, (size_t)t->cap * sizeof *t->e);
         return FSN_E_NOMEM;
     }
-    memset(t->bucket, 0xff, (size_t)nb * sizeof *t->bucket);
-    t->nbucket_mask = nb - 1;
+    memset(t->bucket, 0xff, FT_INITIAL_BUCKETS * sizeof *t->bucket);
+    memset(t->wheel, 0xff, sizeof t->wheel);
+    t->nbucket_mask = FT_INITIAL_BUCKETS - 1;
     t->max = max_flows;
     t->free_head = FT_NIL;
-    for (int c = 0; c < FT_NCLASS; c++)
-        t->lhead[c] = t->ltail[c] = FT_NIL;
     t->chead = t->ctail = FT_NIL;
     t->seed = 0x5bd1e995u;
     t->to = *to;
@@ -62,55 +83,88 @@ int ft_init(struct ft *t, uint32_t max_flows, const struct ft_timeouts *to, ft_e
 
 void ft_fini(struct ft *t)
 {
-    free(t->e);
-    free(t->bucket);
+    if (t->e)
+        munmap(t->e, (size_t)t->cap * sizeof *t->e);
+    if (t->bucket)
+        munmap(t->bucket, ((size_t)t->nbucket_mask + 1) * sizeof *t->bucket);
     t->e = NULL;
     t->bucket = NULL;
 }
 
 size_t ft_memory(const struct ft *t)
 {
-    return (size_t)t->cap * sizeof *t->e + ((size_t)t->nbucket_mask + 1) * sizeof *t->bucket;
+    return (size_t)t->used * sizeof *t->e + ((size_t)t->nbucket_mask + 1) * sizeof *t->bucket +
+           sizeof t->wheel;
 }
 
-/* Class list (by last activity) operations. */
-static void lunlink(struct ft *t, uint32_t i)
+/* Doubles the hash table (when memory allows) and rehashes the entries in use. */
+static void grow_buckets(struct ft *t)
+{
+    uint32_t n = (t->nbucket_mask + 1) * 2;
+    uint32_t *nb = map_table((size_t)n * sizeof *nb);
+
+    if (!nb)
+        return; /* longer chains, still correct */
+    memset(nb, 0xff, (size_t)n * sizeof *nb);
+    for (uint32_t i = t->chead; i != FT_NIL; i = t->e[i].cnext) {
+        uint32_t h = t->e[i].hash & (n - 1);
+        t->e[i].hnext = nb[h];
+        nb[h] = i;
+    }
+    munmap(t->bucket, ((size_t)t->nbucket_mask + 1) * sizeof *t->bucket);
+    t->bucket = nb;
+    t->nbucket_mask = n - 1;
+}
+
+/* Timer wheel: slot of the second in which an entry's inactive timeout ends. */
+static uint64_t idle_end_ms(const struct ft *t, const struct ft_entry *e)
+{
+    return e->last_ms + t->to.idle_ms[e->cls];
+}
+
+/* Marks an entry that wheel_turn() has taken off the wheel. */
+#define FT_OFF_WHEEL FT_WHEEL
+
+static void wheel_unlink(struct ft *t, uint32_t i)
 {
     struct ft_entry *e = &t->e[i];
 
-    if (e->lprev != FT_NIL)
-        t->e[e->lprev].lnext = e->lnext;
+    if (e->wslot == FT_OFF_WHEEL)
+        return;
+    if (e->wprev != FT_NIL)
+        t->e[e->wprev].wnext = e->wnext;
     else
-        t->lhead[e->cls] = e->lnext;
-    if (e->lnext != FT_NIL)
-        t->e[e->lnext].lprev = e->lprev;
-    else
-        t->ltail[e->cls] = e->lprev;
+        t->wheel[e->wslot] = e->wnext;
+    if (e->wnext != FT_NIL)
+        t->e[e->wnext].wprev = e->wprev;
 }
 
-static void lappend(struct ft *t, uint32_t i)
+static void wheel_link(struct ft *t, uint32_t i)
 {
     struct ft_entry *e = &t->e[i];
+    uint64_t sec = idle_end_ms(t, e) / 1000;
 
-    e->lnext = FT_NIL;
-    e->lprev = t->ltail[e->cls];
-    if (e->lprev != FT_NIL)
-        t->e[e->lprev].lnext = i;
-    else
-        t->lhead[e->cls] = i;
-    t->ltail[e->cls] = i;
+    /* A slot already handled would not be seen again for a whole turn. */
+    if (sec < t->wheel_done_s)
+        sec = t->wheel_done_s;
+    e->wslot = (uint32_t)(sec % FT_WHEEL);
+    e->wprev = FT_NIL;
+    e->wnext = t->wheel[e->wslot];
+    if (e->wnext != FT_NIL)
+        t->e[e->wnext].wprev = i;
+    t->wheel[e->wslot] = i;
 }
 
 /* Removes entry i from every structure and hands it back to the free list. */
 static void release(struct ft *t, uint32_t i)
 {
     struct ft_entry *e = &t->e[i];
-    uint32_t *pp = &t->bucket[fsn_flow_key_hash(&e->key, t->seed) & t->nbucket_mask];
+    uint32_t *pp = &t->bucket[e->hash & t->nbucket_mask];
 
     while (*pp != i)
         pp = &t->e[*pp].hnext;
     *pp = e->hnext;
-    lunlink(t, i);
+    wheel_unlink(t, i);
     if (e->cprev != FT_NIL)
         t->e[e->cprev].cnext = e->cnext;
     else
@@ -131,18 +185,9 @@ static void expire_one(struct ft *t, uint32_t i, uint8_t reason)
     release(t, i);
 }
 
-/* Forces out the least recently active flow of any class. */
-static void evict_least_active(struct ft *t)
+static uint8_t idle_reason(uint8_t cls)
 {
-    uint32_t victim = FT_NIL;
-
-    for (int c = 0; c < FT_NCLASS; c++) {
-        uint32_t h = t->lhead[c];
-        if (h != FT_NIL && (victim == FT_NIL || t->e[h].last_ms < t->e[victim].last_ms))
-            victim = h;
-    }
-    if (victim != FT_NIL)
-        expire_one(t, victim, FSN_END_LACK);
+    return cls == FT_CLASS_TCP_END ? FSN_END_EOF : FSN_END_IDLE;
 }
 
 static uint32_t alloc_entry(struct ft *t)
@@ -154,31 +199,29 @@ static uint32_t alloc_entry(struct ft *t)
         t->free_head = t->e[i].hnext;
         return i;
     }
-    if (t->used == t->cap) {
-        uint32_t ncap = t->cap > t->max / 2 ? t->max : t->cap * 2;
-        struct ft_entry *ne = realloc(t->e, (size_t)ncap * sizeof *ne);
-        if (!ne)
-            return FT_NIL;
-        t->e = ne;
-        t->cap = ncap;
-    }
+    if (t->used == t->cap)
+        return FT_NIL;
     return t->used++;
 }
 
 void ft_add(struct ft *t, const struct fsn_flow_key *k, uint64_t packets, uint64_t octets,
             uint8_t tcp_flags, uint64_t ts_ms)
 {
-    uint32_t h = fsn_flow_key_hash(k, t->seed) & t->nbucket_mask;
+    ft_add_hashed(t, k, ft_hash(t, k), packets, octets, tcp_flags, ts_ms);
+}
+
+void ft_add_hashed(struct ft *t, const struct fsn_flow_key *k, uint32_t hash, uint64_t packets,
+                   uint64_t octets, uint8_t tcp_flags, uint64_t ts_ms)
+{
     uint32_t i;
     struct ft_entry *e;
-    uint8_t cls;
 
     if (ts_ms > t->now_ms)
         t->now_ms = ts_ms;
     ts_ms = t->now_ms;
 
-    for (i = t->bucket[h]; i != FT_NIL; i = t->e[i].hnext)
-        if (fsn_flow_key_eq(&t->e[i].key, k))
+    for (i = t->bucket[hash & t->nbucket_mask]; i != FT_NIL; i = t->e[i].hnext)
+        if (t->e[i].hash == hash && fsn_flow_key_eq(&t->e[i].key, k))
             break;
 
     /*
@@ -190,30 +233,28 @@ void ft_add(struct ft *t, const struct fsn_flow_key *k, uint64_t packets, uint64
         if (e->first_ms + t->to.active_ms <= ts_ms) {
             expire_one(t, i, FSN_END_ACTIVE);
             i = FT_NIL;
-        } else if (e->last_ms + t->to.idle_ms[e->cls] <= ts_ms) {
-            expire_one(t, i, e->cls == FT_CLASS_TCP_END ? FSN_END_EOF : FSN_END_IDLE);
+        } else if (idle_end_ms(t, e) <= ts_ms) {
+            expire_one(t, i, idle_reason(e->cls));
             i = FT_NIL;
         }
     }
 
     if (i == FT_NIL) {
-        if (t->st.active >= t->max)
-            evict_least_active(t);
+        /* Table full: the oldest flow goes first. */
+        if (t->st.active >= t->max && t->chead != FT_NIL)
+            expire_one(t, t->chead, FSN_END_LACK);
         i = alloc_entry(t);
-        if (i == FT_NIL) {
-            /* Out of memory below the bound: make room the same way. */
-            evict_least_active(t);
-            i = alloc_entry(t);
-            if (i == FT_NIL)
-                return;
-        }
+        if (t->st.active >= t->nbucket_mask + 1 && t->nbucket_mask + 1 < t->nbucket_max)
+            grow_buckets(t);
         e = &t->e[i];
         memset(e, 0, sizeof *e);
         e->key = *k;
+        e->hash = hash;
         e->first_ms = ts_ms;
+        e->last_ms = ts_ms;
         e->cls = ft_class_of(k, tcp_flags);
-        e->hnext = t->bucket[h];
-        t->bucket[h] = i;
+        e->hnext = t->bucket[hash & t->nbucket_mask];
+        t->bucket[hash & t->nbucket_mask] = i;
         e->cnext = FT_NIL;
         e->cprev = t->ctail;
         if (e->cprev != FT_NIL)
@@ -221,17 +262,16 @@ void ft_add(struct ft *t, const struct fsn_flow_key *k, uint64_t packets, uint64
         else
             t->chead = i;
         t->ctail = i;
-        lappend(t, i);
+        wheel_link(t, i);
         t->st.created++;
         if (++t->st.active > t->st.peak)
             t->st.peak = t->st.active;
-    } else {
-        e = &t->e[i];
-        cls = e->cls == FT_CLASS_TCP_END ? FT_CLASS_TCP_END : ft_class_of(k, tcp_flags);
-        /* Move to the tail of its (possibly new) class list: it is the most recent now. */
-        lunlink(t, i);
-        e->cls = cls;
-        lappend(t, i);
+    } else if (e->cls == FT_CLASS_TCP && (tcp_flags & (TCP_FIN | TCP_RST))) {
+        /* The only class change: to the shorter tcp-end timeout, right away. */
+        wheel_unlink(t, i);
+        e->cls = FT_CLASS_TCP_END;
+        e->last_ms = ts_ms;
+        wheel_link(t, i);
     }
     e->packets += packets;
     e->octets += octets;
@@ -239,20 +279,45 @@ void ft_add(struct ft *t, const struct fsn_flow_key *k, uint64_t packets, uint64
     e->tcp_flags |= tcp_flags;
 }
 
+/* Handles one wheel slot: expired entries go, the others move to their new slot. */
+static void wheel_turn(struct ft *t, uint32_t slot, uint64_t now_ms)
+{
+    uint32_t i = t->wheel[slot];
+
+    t->wheel[slot] = FT_NIL;
+    while (i != FT_NIL) {
+        uint32_t next = t->e[i].wnext;
+        struct ft_entry *e = &t->e[i];
+        if (idle_end_ms(t, e) <= now_ms) {
+            e->wslot = FT_OFF_WHEEL;
+            expire_one(t, i, idle_reason(e->cls));
+        } else {
+            wheel_link(t, i);
+        }
+        i = next;
+    }
+}
+
 void ft_expire(struct ft *t, uint64_t now_ms)
 {
+    uint64_t now_s;
+
     if (now_ms > t->now_ms)
         t->now_ms = now_ms;
     now_ms = t->now_ms;
+    now_s = now_ms / 1000;
 
-    for (int c = 0; c < FT_NCLASS; c++) {
-        uint64_t idle = t->to.idle_ms[c];
-        uint8_t reason = c == FT_CLASS_TCP_END ? FSN_END_EOF : FSN_END_IDLE;
-        while (t->lhead[c] != FT_NIL && t->e[t->lhead[c]].last_ms + idle <= now_ms)
-            expire_one(t, t->lhead[c], reason);
-    }
     while (t->chead != FT_NIL && t->e[t->chead].first_ms + t->to.active_ms <= now_ms)
         expire_one(t, t->chead, FSN_END_ACTIVE);
+
+    /* Seconds that ended: their slots, at most one whole turn after a jump in time. */
+    if (t->wheel_done_s == 0 || now_s - t->wheel_done_s > FT_WHEEL)
+        t->wheel_done_s = now_s > FT_WHEEL ? now_s - FT_WHEEL : 0;
+    while (t->wheel_done_s < now_s) {
+        uint32_t slot = (uint32_t)(t->wheel_done_s % FT_WHEEL);
+        t->wheel_done_s++;
+        wheel_turn(t, slot, now_ms);
+    }
 }
 
 void ft_flush(struct ft *t, uint8_t reason)

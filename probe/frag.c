@@ -38,23 +38,46 @@ static void release(struct frag *f, struct frag_slot *s)
         f->account(f->arg, &s->key, s->pending_packets, s->pending_octets, s->seen_ms);
     }
     memset(s, 0, sizeof *s);
+    f->nused--;
 }
+
+/*
+ * Slots are grouped in sets of FRAG_WAYS: a datagram may use any slot of
+ * its set, and when the set is full the slot seen longest ago gives way, so
+ * that two busy datagrams that hash alike do not evict each other.
+ */
+#define FRAG_WAYS 4
 
 static struct frag_slot *lookup(struct frag *f, const struct fsn_pkt *p, bool *found)
 {
     struct fsn_flow_key k = p->key;
-    struct frag_slot *s;
+    struct frag_slot *set, *s;
 
     k.sport = k.dport = 0;
-    s = &f->slot[(fsn_flow_key_hash(&k, p->frag_id) ^ p->frag_id) & f->mask];
-    *found = s->used && s->id == p->frag_id && fsn_flow_key_eq(&s->key, &k);
-    if (!*found) {
-        if (s->used)
-            release(f, s);
-        s->key = k;
-        s->id = p->frag_id;
-        s->used = 1;
+    set = &f->slot[(fsn_flow_key_hash(&k, p->frag_id) ^ p->frag_id) & f->mask & ~(uint32_t)(FRAG_WAYS - 1)];
+    for (int w = 0; w < FRAG_WAYS; w++) {
+        if (set[w].used && set[w].id == p->frag_id && fsn_flow_key_eq(&set[w].key, &k)) {
+            *found = true;
+            return &set[w];
+        }
     }
+    /* A free slot of the set, else the one seen longest ago. */
+    s = &set[0];
+    for (int w = 0; w < FRAG_WAYS; w++) {
+        if (!set[w].used) {
+            s = &set[w];
+            break;
+        }
+        if (set[w].seen_ms < s->seen_ms)
+            s = &set[w];
+    }
+    *found = false;
+    if (s->used)
+        release(f, s);
+    s->key = k;
+    s->id = p->frag_id;
+    s->used = 1;
+    f->nused++;
     return s;
 }
 
@@ -91,8 +114,13 @@ int frag_packet(struct frag *f, struct fsn_pkt *p, uint64_t ts_ms)
 
 void frag_expire(struct frag *f, uint64_t now_ms)
 {
-    for (uint32_t i = 0; i <= f->mask; i++) {
-        struct frag_slot *s = &f->slot[i];
+    /* A sixteenth of the table per call: a slot waits at most 16 calls too long. */
+    uint32_t n = (f->mask + 1) / 16;
+
+    if (f->nused == 0)
+        return;
+    for (uint32_t k = 0; k < n; k++) {
+        struct frag_slot *s = &f->slot[f->sweep++ & f->mask];
         if (s->used && s->seen_ms + f->timeout_ms <= now_ms)
             release(f, s);
     }

@@ -45,6 +45,8 @@ typedef void (*frag_account_fn)(void *arg, const struct fsn_flow_key *k, uint64_
 struct frag {
     struct frag_slot *slot;
     uint32_t mask;
+    uint32_t nused;     /* slots in use */
+    uint32_t sweep;     /* where the next expiry sweep starts */
     uint32_t timeout_ms;
     frag_account_fn account;
     void *arg;
@@ -64,7 +66,11 @@ void frag_fini(struct frag *f);
  */
 int frag_packet(struct frag *f, struct fsn_pkt *p, uint64_t ts_ms);
 
-/* Releases slots idle for longer than the timeout (pending counts to port-0 flows). */
+/*
+ * Releases slots idle for longer than the timeout (pending counts go to
+ * port-0 flows). Sweeps a sixteenth of the table per call, so call it often
+ * (the probe does once a second of flow time).
+ */
 void frag_expire(struct frag *f, uint64_t now_ms);
 
 /* Releases every slot (end of capture). */

@@ -10,6 +10,7 @@ PKGS="gcc clang make pkg-config perl python3 iproute2 man-db groff-base bc
       nfdump softflowd
       libsnmp-dev snmpd snmp smitools
       librrd-dev rrdtool rrdcached mrtg librrds-perl
+      libcrypt-des-perl libdigest-hmac-perl libcrypt-rijndael-perl
       libclang-rt-14-dev time
       chromium chromium-driver"
 

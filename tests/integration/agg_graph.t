@@ -31,17 +31,11 @@ done
 is "$npng" 20 "20 PNG files (5 graphs x day, week, month, year)"
 is "$(grep -c '<img ' "$T/www/index.html")" 20 "the page shows all 20"
 
-CHROME=$(command -v chromium || command -v chromium-browser || true)
-if [ -z "$CHROME" ]; then
+. "$(dirname "$0")/../lib/chromium.sh"
+if ! chromium_find; then
     skip "chromium not installed (scripts/deps.sh installs it)" "page in headless Chromium"
     done_testing
 fi
-chrome() { # URL ARGS...
-    local url=$1; shift
-    timeout 120 "$CHROME" --headless --no-sandbox --disable-gpu --disable-background-networking \
-        --disable-component-update --disable-sync --no-first-run --disable-dev-shm-usage \
-        --user-data-dir="$T/chrome" --virtual-time-budget=10000 "$@" "$url" 2>>"$T/chrome.err"
-}
 
 chrome "file://$T/www/index.html" --dump-dom > "$T/dom.html"
 ok $? "Chromium loaded the page"

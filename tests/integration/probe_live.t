@@ -40,7 +40,7 @@ ip netns exec "$B" "$BIN/flowprobe" -i "vb$$" -f 'udp and port 5000' -e "127.0.0
     -V 10 -d -u nobody >"$T/probe.log" 2>&1 &
 probe=$!
 _bg_pids+=("$probe")
-wait_for 10 grep -q "flowprobe .* on interface" "$T/probe.log" || { diag_file "$T/probe.log"; bail "probe did not start"; }
+wait_for 10 grep -q "version .* on interface" "$T/probe.log" || { diag_file "$T/probe.log"; bail "probe did not start"; }
 uid=$(awk '/^Uid:/ {print $2}' "/proc/$probe/status")
 is "$uid" "$(id -u nobody)" "the probe runs as nobody once the capture is open"
 

@@ -53,6 +53,25 @@ for v in 5 9 10; do
     is "$tsum" "$(totals "$want" | cut -d' ' -f2-)" "v$v: tshark's sum of packets and octets equals the ground truth"
 done
 
+# 1:N sampling: the probe meters every Nth packet and announces the interval
+# (v5 header, v9/IPFIX options record); nfcapd scales the counts back up.
+# Expected: N times the packets and IP bytes of frames 1, 1+N, 1+2N, ...
+# as tshark counts them.
+N=10
+want=$(tshark -r "$T/gen.pcap" -o ip.defragment:FALSE -T fields -e frame.number -e ip.len \
+    -e ipv6.plen -E occurrence=f 2>/dev/null | awk -F'\t' -v n=$N '
+    ($1 - 1) % n == 0 { p++; b += ($2 != "") ? $2 : $3 + 40 }
+    END { printf "%d %d\n", p * n, b * n }')
+for v in 9 10; do
+    port=$(free_port udp)
+    start_nfcapd "$T/nfs$v" "$port" || bail "nfcapd did not start"
+    "$BIN/flowprobe" -r "$T/gen.pcap" -e "127.0.0.1:$port" -V "$v" -s $N -d >"$T/probes$v.log" 2>&1
+    stop_nfcapd "$port"
+    nfdump_keyed "$T/nfs$v" >"$T/gots$v"
+    is "$(totals "$T/gots$v" | cut -d' ' -f2-)" "$want" \
+        "v$v sampled 1:$N: nfdump's scaled totals equal $N x the metered packets and bytes"
+done
+
 # v5 cannot carry IPv6: the probe says how many flows it left out.
 v6flows=$(awk '!/^#/ && NF >= 9 && $1 == 6' "$T/truth.txt" | wc -l)
 ok $([ "$v6flows" -gt 0 ] && grep -q "not representable in v5: [1-9]" "$T/probe5.log"; echo $?) \

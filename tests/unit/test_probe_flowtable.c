@@ -17,6 +17,8 @@ struct rec {
 
 static struct rec recs[MAXREC];
 static size_t nrec;
+static const struct ft *emit_table; /* to read the emission time */
+static uint64_t emit_ms[MAXREC];
 
 static void emit(void *arg, const struct ft_entry *e, uint8_t reason)
 {
@@ -29,6 +31,7 @@ static void emit(void *arg, const struct ft_entry *e, uint8_t reason)
         recs[nrec].last_ms = e->last_ms;
         recs[nrec].reason = reason;
         recs[nrec].tcp_flags = e->tcp_flags;
+        emit_ms[nrec] = emit_table ? emit_table->now_ms : 0;
     }
     nrec++;
 }
@@ -78,19 +81,19 @@ static void test_timeouts(void)
     ft_add(&t, &tcp, 1, 1500, 0x10, t0 + 1000);
     ft_expire(&t, t0 + 9999);
     is_uint(nrec, 0, "nothing expires before the shortest idle timeout");
-    ft_expire(&t, t0 + 10000);
-    is_uint(nrec, 1, "ICMP idles out at 10 s");
+    ft_expire(&t, t0 + 11000);
+    is_uint(nrec, 1, "ICMP idles out within a second after its 10 s");
     ok(recs[0].reason == FSN_END_IDLE && recs[0].key.proto == 1, "the ICMP flow, as idle");
-    ft_expire(&t, t0 + 15000);
-    is_uint(nrec, 2, "UDP idles out at 15 s");
+    ft_expire(&t, t0 + 16000);
+    is_uint(nrec, 2, "UDP idles out within a second after its 15 s");
     ft_expire(&t, t0 + 30000);
     is_uint(nrec, 2, "TCP stays until 30 s after its last packet");
     ft_add(&t, &tcp, 1, 40, 0x11, t0 + 30500);
     is_uint(t.st.active, 1, "one flow left");
     ft_expire(&t, t0 + 35499);
     is_uint(nrec, 2, "FIN moves TCP to the tcp-end timeout (not yet)");
-    ft_expire(&t, t0 + 35500);
-    is_uint(nrec, 3, "tcp-end timeout 5 s after FIN");
+    ft_expire(&t, t0 + 36500);
+    is_uint(nrec, 3, "tcp-end timeout 5 s after FIN, within a second");
     ok(recs[2].reason == FSN_END_EOF, "reason EOF");
     is_uint(recs[2].packets, 3, "TCP packets");
     is_uint(recs[2].octets, 1600, "TCP octets");
@@ -206,7 +209,8 @@ static void test_frag(void)
     account(&t, &f, frag_pkt(FSN_FRAG_FIRST, 2, 5001, 53, 1500), t0 + 2);
     /* Datagram 3: the first fragment never comes. */
     account(&t, &f, frag_pkt(FSN_FRAG_LATER, 3, 0, 0, 900), t0 + 3);
-    frag_expire(&f, t0 + 40000);
+    for (int i = 0; i < 16; i++)
+        frag_expire(&f, t0 + 40000); /* each call sweeps a sixteenth */
     ft_flush(&t, FSN_END_FORCED);
     is_uint(nrec, 3, "three flows: two datagrams' flows and one port-0 flow");
     for (size_t i = 0; i < nrec; i++) {
@@ -227,10 +231,54 @@ static void test_frag(void)
     ft_fini(&t);
 }
 
+/* Idle expiry through the timer wheel: never early, at most a second late, also across jumps. */
+static void test_wheel_timing(void)
+{
+    struct ft t;
+    struct ft_timeouts to = timeouts();
+    uint32_t seed = 99;
+    uint64_t now = 1700000000000ull, early = 0, late = 0, idle_recs = 0;
+
+    to.idle_ms[FT_CLASS_OTHER] = 5000000; /* longer than a turn of the wheel */
+    nrec = 0;
+    ft_init(&t, 100000, &to, emit, NULL);
+    emit_table = &t;
+    for (int i = 0; i < 200000; i++) {
+        seed = seed * 1103515245u + 12345u;
+        uint8_t proto = (uint8_t[]){6, 17, 1, 47}[(seed >> 5) & 3];
+        struct fsn_flow_key k = key4(proto, (seed >> 10) % 3000, 1, 2);
+        now += (seed >> 24) % 200;
+        if (i == 100000)
+            now += 5000000; /* a gap in the capture, longer than the wheel */
+        ft_add(&t, &k, 1, 100, (seed & 0x10000) ? 0x01 : 0, now);
+        if (i % 37 == 0)
+            ft_expire(&t, now);
+    }
+    for (size_t i = 0; i < nrec && i < MAXREC; i++) {
+        uint8_t cls;
+        if (recs[i].reason != FSN_END_IDLE && recs[i].reason != FSN_END_EOF)
+            continue;
+        cls = recs[i].reason == FSN_END_EOF ? FT_CLASS_TCP_END : ft_class_of(&recs[i].key, 0);
+        uint64_t end = recs[i].last_ms + to.idle_ms[cls];
+        idle_recs++;
+        if (emit_ms[i] < end)
+            early++;
+        else if (emit_ms[i] - end > 1000 + 200 * 37)
+            late++;
+    }
+    ok(idle_recs > 1000, "many idle expiries (%llu)", (unsigned long long)idle_recs);
+    is_uint(early, 0, "no flow expires before its inactive timeout");
+    is_uint(late, 0, "none later than a second after it (plus the test's tick spacing)");
+    emit_table = NULL;
+    ft_flush(&t, FSN_END_FORCED);
+    ft_fini(&t);
+}
+
 int main(void)
 {
     test_timeouts();
     test_bound_and_conservation();
     test_frag();
+    test_wheel_timing();
     return tap_done();
 }
