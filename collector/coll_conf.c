@@ -21,6 +21,7 @@ void coll_conf_init(struct coll_conf *c)
     c->rotate = 300;
     c->socket_buffer = 32u << 20;
     c->max_exporters = 1024;
+    c->exporter_timeout = 3600;
     c->max_templates = 256;
     c->max_buffered = 65536;
     c->buffer_age = 300;
@@ -173,6 +174,18 @@ static int h_max_exporters(void *ctx, int argc, char **argv, char *err, size_t e
     return set_u32(argv[0], 1, 1000000, &((struct coll_conf *)ctx)->max_exporters, err, errlen);
 }
 
+static int h_exporter_timeout(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+    struct coll_conf *c = ctx;
+    uint64_t v;
+    int ret = fsn_conf_seconds(argv[0], 1, 366 * 86400, &v, err, errlen);
+
+    (void)argc;
+    if (ret == 0)
+        c->exporter_timeout = (uint32_t)v;
+    return ret;
+}
+
 static int h_max_templates(void *ctx, int argc, char **argv, char *err, size_t errlen)
 {
     (void)argc;
@@ -265,16 +278,20 @@ static const struct fsn_conf_directive own[] = {
      "Accept export datagrams only from these sources (IPv4 and IPv6 prefixes or addresses); "
      "others are counted per source and dropped. Without allow, every source is accepted."},
     {"user", 1, 1, false, h_user, "NAME", NULL,
-     "Run as this user once the sockets are bound and the files opened (when started as "
-     "root). The spool and rrd-dir directories must be writable by it."},
+     "Run as this user once the sockets are bound and the pid file written (when started as "
+     "root); the spool, rrd-dir and the state file's directory must be writable by it."},
     {"pidfile", 1, 1, false, h_pidfile, "FILE", NULL,
      "Write the process id into FILE (the -p option wins)."},
     {"socket-buffer", 1, 1, false, h_socket_buffer, "BYTES", "32M",
      "Receive buffer asked for each socket; the kernel caps it at net.core.rmem_max unless "
      "flowcollectd starts as root."},
     {"max-exporters", 1, 1, false, h_max_exporters, "N", "1024",
-     "Exporter sessions kept, one per (address, version, observation domain); datagrams of "
-     "further ones are counted and dropped."},
+     "Exporter sessions kept, one per (address, version, observation domain); when the table "
+     "is full, a new exporter takes the place of one silent for exporter-timeout, else its "
+     "datagrams are counted and dropped."},
+    {"exporter-timeout", 1, 1, false, h_exporter_timeout, "SECONDS", "3600",
+     "How long an exporter session must have been silent before a new exporter may take its "
+     "place in a full table."},
     {"max-templates", 1, 1, false, h_max_templates, "N", "256",
      "Templates kept per exporter session; further template ids are counted and refused."},
     {"max-buffered", 1, 1, false, h_max_buffered, "BYTES", "64k",

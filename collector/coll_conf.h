@@ -41,6 +41,7 @@ struct coll_conf {
     size_t nallow;
     uint64_t socket_buffer;    /* bytes asked for each socket's receive buffer */
     uint32_t max_exporters;    /* (address, version, domain) sessions */
+    uint32_t exporter_timeout; /* seconds of silence after which a session may be given up */
     uint32_t max_templates;    /* per session */
     uint32_t max_buffered;     /* bytes of data waiting for a template, per session */
     uint32_t buffer_age;       /* seconds such data waits */

@@ -67,6 +67,8 @@ fail:
     return -1;
 }
 
+static void report_exporter(struct coll *c, struct coll_exporter *e);
+
 /* The decoder's callback: one flow record of the exporter c->cur. */
 static void emit(void *arg, const struct fsn_flow *f, const struct fsn_dec_meta *m)
 {
@@ -141,7 +143,19 @@ void coll_datagram(struct coll *c, const struct fsn_addr *src, const uint8_t *da
             drop(c, src, COLL_SRC_NOT_ALLOWED, now_ms);
             return;
         }
-        if (!(e = coll_exptab_add(&c->ex, src, version, domain))) {
+        if (!(e = coll_exptab_add(&c->ex, src, version, domain)) && c->ex.n >= c->ex.max) {
+            /* Full: a session silent for exporter-timeout makes room (its counters handed over). */
+            struct coll_exporter *old = coll_exptab_idlest(
+                &c->ex, now_ms, (uint64_t)c->conf->exporter_timeout * 1000);
+            if (old) {
+                report_exporter(c, old);
+                log_info("exporter %s silent for %u s or more: its session makes room",
+                         coll_exporter_name(old, name, sizeof name), c->conf->exporter_timeout);
+                coll_exptab_remove(&c->ex, old);
+                e = coll_exptab_add(&c->ex, src, version, domain);
+            }
+        }
+        if (!e) {
             drop(c, src, COLL_SRC_TABLE_FULL, now_ms);
             return;
         }
@@ -329,12 +343,12 @@ void coll_log_report(struct coll *c, bool all, const char *tag)
     const struct coll_store_stats *s = &c->store.st;
 
     log_info("%s: datagrams %llu records %llu stored %llu store-lost %llu no-address %llu "
-             "files %llu expired %llu exporters %zu/%zu not-allowed %llu not-netflow %llu "
-             "table-full %llu",
+             "files %llu expired %llu exporters %zu/%zu evicted %llu not-allowed %llu "
+             "not-netflow %llu table-full %llu",
              tag, (unsigned long long)c->st.datagrams, (unsigned long long)c->st.records,
              (unsigned long long)(s->records - s->lost), (unsigned long long)s->lost,
              (unsigned long long)c->st.noaddr, (unsigned long long)s->files,
-             (unsigned long long)s->expired, c->ex.n, c->ex.max,
+             (unsigned long long)s->expired, c->ex.n, c->ex.max, (unsigned long long)c->ex.evicted,
              (unsigned long long)c->src.total[COLL_SRC_NOT_ALLOWED],
              (unsigned long long)c->src.total[COLL_SRC_NOT_NETFLOW],
              (unsigned long long)c->src.total[COLL_SRC_TABLE_FULL]);

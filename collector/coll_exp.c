@@ -113,6 +113,42 @@ struct coll_exporter *coll_exptab_add(struct coll_exptab *t, const struct fsn_ad
     return e;
 }
 
+struct coll_exporter *coll_exptab_idlest(const struct coll_exptab *t, uint64_t now_ms,
+                                         uint64_t idle_ms)
+{
+    struct coll_exporter *best = NULL;
+
+    for (size_t i = 0; i < t->n; i++) {
+        struct coll_exporter *e = t->list[i];
+        if (!best || e->last_ms < best->last_ms)
+            best = e;
+    }
+    if (!best || (best->last_ms && (now_ms < best->last_ms || now_ms - best->last_ms < idle_ms)))
+        return NULL;
+    return best;
+}
+
+void coll_exptab_remove(struct coll_exptab *t, struct coll_exporter *e)
+{
+    struct coll_exporter **pp = &t->bucket[key_hash(&e->addr, e->version, e->domain) &
+                                           (t->nbuckets - 1)];
+
+    while (*pp && *pp != e)
+        pp = &(*pp)->next;
+    if (*pp)
+        *pp = e->next;
+    for (size_t i = 0; i < t->n; i++)
+        if (t->list[i] == e) {
+            t->list[i] = t->list[--t->n];
+            break;
+        }
+    if (t->last == e)
+        t->last = NULL;
+    t->evicted++;
+    fsn_dec_session_free(e->s);
+    free(e);
+}
+
 char *coll_exporter_name(const struct coll_exporter *e, char *buf, size_t len)
 {
     char a[FSN_ADDR_STRLEN];

@@ -48,6 +48,7 @@ struct coll_exptab {
     struct fsn_dec_limits lim;
     struct coll_exporter *last;    /* the latest hit: datagrams come in runs */
     uint64_t refused;              /* datagrams of new sessions refused: table full */
+    uint64_t evicted;              /* idle sessions given up to make room */
     uint64_t nomem;                /* sessions that could not be allocated */
 };
 
@@ -72,6 +73,17 @@ struct coll_exporter *coll_exptab_find(struct coll_exptab *t, const struct fsn_a
  */
 struct coll_exporter *coll_exptab_add(struct coll_exptab *t, const struct fsn_addr *a,
                                       uint8_t version, uint32_t domain);
+
+/*
+ * The session heard from least recently (restored sessions never heard from
+ * first) if it has been idle for at least `idle_ms` at `now_ms`, else NULL:
+ * the one to give up when the table is full and a new exporter appears.
+ */
+struct coll_exporter *coll_exptab_idlest(const struct coll_exptab *t, uint64_t now_ms,
+                                         uint64_t idle_ms);
+
+/* Removes a session from the table and frees it (with its templates and buffered data). */
+void coll_exptab_remove(struct coll_exptab *t, struct coll_exporter *e);
 
 /* Formats "192.0.2.1 v9 domain 3" into buf; returns buf. */
 char *coll_exporter_name(const struct coll_exporter *e, char *buf, size_t len);

@@ -236,9 +236,14 @@ static int run_live(struct coll_conf *confs, int cur, const struct opts *o)
         log_fatal("%s", err);
     if (coll_net_open(&net, &confs[cur], err, sizeof err) != 0)
         log_fatal("%s", err);
-    if (coll_init(&c, &confs[cur], false, clock_ms_wall(), clock_ms_wall(), err, sizeof err) != 0)
-        log_fatal("%s", err);
+    /*
+     * Privileges go once the sockets (perhaps a port below 1024) and the pid
+     * file are open: the spool, RRD files and state file are then created by
+     * the user that will write to them for the rest of the run.
+     */
     if (confs[cur].user[0] && daemon_drop_privileges(confs[cur].user, err, sizeof err) != 0)
+        log_fatal("%s", err);
+    if (coll_init(&c, &confs[cur], false, clock_ms_wall(), clock_ms_wall(), err, sizeof err) != 0)
         log_fatal("%s", err);
     for (size_t i = 0; i < net.n; i++) {
         pfd[i].fd = net.s[i].fd;

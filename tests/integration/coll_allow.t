@@ -37,6 +37,22 @@ coll_replay "$T/full.conf" "$T/ab.pcap" "$T/full.log"
 is "$(coll_total "$T/full")" "$(sums 0 10)" "max-exporters 1: the first exporter's records only"
 is "$(coll_summary "$T/full.log" table-full)" 3 "max-exporters 1: the second one's 3 datagrams counted as table-full"
 
+# A full table makes room for a new exporter when an old one has been silent for exporter-timeout.
+{ craft ipfix stream msgs=2 n=2 t=1700000000 | sed 's/^/1700000000 /'
+  craft ipfix stream msgs=2 n=3 first=50 dom=9 t=1700000010 | sed 's/^/1700000010 /'; } >"$T/ev.lines"
+{ sed -n 1,2p "$T/ev.lines"; } | hex_pcap "$T/ev1.pcap" 192.0.2.40 timed
+{ sed -n 3,4p "$T/ev.lines"; } | hex_pcap "$T/ev2.pcap" 192.0.2.41 timed
+mergecap -a -F pcap -w "$T/ev.pcap" "$T/ev1.pcap" "$T/ev2.pcap" 2>/dev/null
+coll_conf "$T/ev.conf" "$T/ev" "max-exporters 1" "exporter-timeout 5"
+coll_replay "$T/ev.conf" "$T/ev.pcap" "$T/ev.log"
+is "$(coll_total "$T/ev" | cut -d' ' -f1)" 10 "exporter-timeout 5: the second exporter, 10 s later, takes the idle one's place"
+is "$(coll_summary "$T/ev.log" evicted)" 1 "... one session given up"
+is "$(coll_summary "$T/ev.log" table-full)" 0 "... nothing refused"
+coll_conf "$T/ev2.conf" "$T/ev2" "max-exporters 1" "exporter-timeout 60"
+coll_replay "$T/ev2.conf" "$T/ev.pcap" "$T/ev2.log"
+is "$(coll_total "$T/ev2" | cut -d' ' -f1)" 4 "exporter-timeout 60: the first one was not silent long enough"
+is "$(coll_summary "$T/ev2.log" table-full)" 2 "... the second one's 2 datagrams refused"
+
 # ---- live, IPv4 and IPv6 sockets ----
 port=$(free_port udp)
 v6=1

@@ -77,6 +77,30 @@ is "$?" 1 "a missing spool directory: exit status 1"
 grep -q "spool $T/nope" "$T/nospool.out"
 ok $? "... and the message names it"
 
+# user: privileges go after binding; what the collector writes belongs to that user.
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+    chmod 755 "$T"
+    port=$(free_port udp)
+    mkdir -p "$T/usp"
+    chown nobody "$T/usp"
+    coll_conf "$T/user.conf" "$T/usp" "listen 127.0.0.1:$port" "user nobody"
+    coll_start "$T/user.log" "$T/user.conf"
+    ok $? "user nobody: starts" || diag_file "$T/user.log"
+    wait_for 10 sh -c "ls '$T/usp' | grep -q 'fsn.tmp'"
+    is "$(stat -c %U "$T"/usp/flows-*.fsn.tmp 2>/dev/null)" nobody "user nobody: the flow file belongs to nobody"
+    is "$(ps -o user= -p "$COLL_PID" | tr -d ' ')" nobody "user nobody: the daemon runs as nobody"
+    coll_stop
+    mkdir -p "$T/rsp"
+    chmod 755 "$T/rsp"
+    coll_conf "$T/user2.conf" "$T/rsp" "listen 127.0.0.1:$port" "user nobody"
+    "$FC" -d -c "$T/user2.conf" >"$T/user2.out" 2>&1
+    is "$?" 1 "user nobody, a spool it cannot write: exit status 1"
+    grep -q "not writable" "$T/user2.out"
+    ok $? "... with a message naming the spool" || diag_file "$T/user2.out"
+else
+    skip "not root" "user"
+fi
+
 # Detached start: the parent returns once the daemon is ready, and the pid file is written.
 port=$(free_port udp)
 coll_conf "$T/bg.conf" "$T/bg" "listen 127.0.0.1:$port" "pidfile $T/fc.pid"
