@@ -49,8 +49,12 @@ int main(int argc, char **argv)
 
     while ((opt = getopt(argc, argv, "f:n:")) != -1) {
         switch (opt) {
-        case 'f': fmt = atoi(optarg); break;
-        case 'n': want = strtoull(optarg, NULL, 10); break;
+        case 'f':
+            fmt = atoi(optarg);
+            break;
+        case 'n':
+            want = strtoull(optarg, NULL, 10);
+            break;
         default:
             fprintf(stderr, "usage: decbench -f 5|9|10 [-n FLOWS]\n");
             return 2;

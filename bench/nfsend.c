@@ -137,10 +137,9 @@ static void set_seq(struct dgram *d, int fmt, uint32_t seq)
     fsn_store32(d->b + (fmt == FSN_FMT_V5 ? 16 : 8), seq);
 }
 
-static void write_pcap(const char *path, struct dgram *pool, size_t npool, int fmt,
-                       uint64_t nflows)
+static void write_pcap(const char *path, struct dgram *pool, size_t npool, int fmt, uint64_t nflows)
 {
-    static const uint8_t fh[24] = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0,
+    static const uint8_t fh[24] = {0xd4, 0xc3, 0xb2, 0xa1, 2,    0,    4, 0, 0,   0, 0, 0,
                                    0,    0,    0,    0,    0xff, 0xff, 0, 0, 101, 0, 0, 0};
     FILE *f = fopen(path, "wb");
     uint64_t flows = 0, dgrams = 0;
@@ -204,20 +203,39 @@ int main(int argc, char **argv)
 
     while ((opt = getopt(argc, argv, "f:s:w:r:t:n:H:b:S:")) != -1) {
         switch (opt) {
-        case 'f': fmt = atoi(optarg); break;
-        case 's': dst = optarg; break;
-        case 'w': out = optarg; break;
-        case 'r': rate = atof(optarg); break;
-        case 't': secs = atof(optarg); break;
-        case 'n': nflows = strtoull(optarg, NULL, 10); break;
-        case 'H': hosts = (unsigned)atoi(optarg); break;
-        case 'b': batch = (unsigned)atoi(optarg); break;
-        case 'S': sndbuf = atoi(optarg); break;
-        default: usage();
+        case 'f':
+            fmt = atoi(optarg);
+            break;
+        case 's':
+            dst = optarg;
+            break;
+        case 'w':
+            out = optarg;
+            break;
+        case 'r':
+            rate = atof(optarg);
+            break;
+        case 't':
+            secs = atof(optarg);
+            break;
+        case 'n':
+            nflows = strtoull(optarg, NULL, 10);
+            break;
+        case 'H':
+            hosts = (unsigned)atoi(optarg);
+            break;
+        case 'b':
+            batch = (unsigned)atoi(optarg);
+            break;
+        case 'S':
+            sndbuf = atoi(optarg);
+            break;
+        default:
+            usage();
         }
     }
-    if ((fmt != FSN_FMT_V5 && fmt != FSN_FMT_IPFIX) || (!dst && !out) || hosts == 0 ||
-        batch == 0 || batch > SOCK_SEND_BATCH || (out && !nflows) || (!out && !secs && !nflows))
+    if ((fmt != FSN_FMT_V5 && fmt != FSN_FMT_IPFIX) || (!dst && !out) || hosts == 0 || batch == 0 ||
+        batch > SOCK_SEND_BATCH || (out && !nflows) || (!out && !secs && !nflows))
         usage();
     if (!(pool = calloc(POOL, sizeof *pool)))
         return 1;

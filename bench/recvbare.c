@@ -42,8 +42,12 @@ int main(int argc, char **argv)
 
     while ((opt = getopt(argc, argv, "l:B:")) != -1) {
         switch (opt) {
-        case 'l': listen = optarg; break;
-        case 'B': rcvbuf = atoi(optarg); break;
+        case 'l':
+            listen = optarg;
+            break;
+        case 'B':
+            rcvbuf = atoi(optarg);
+            break;
         default:
             fprintf(stderr, "usage: recvbare -l HOST:PORT [-B RCVBUF]\n");
             return 2;

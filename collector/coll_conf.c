@@ -232,8 +232,8 @@ static const struct {
     const char *name;
     int level;
 } levels[] = {
-    {"err", LOG_ERR},         {"error", LOG_ERR}, {"warning", LOG_WARNING},
-    {"notice", LOG_NOTICE},   {"info", LOG_INFO}, {"debug", LOG_DEBUG},
+    {"err", LOG_ERR},       {"error", LOG_ERR}, {"warning", LOG_WARNING},
+    {"notice", LOG_NOTICE}, {"info", LOG_INFO}, {"debug", LOG_DEBUG},
 };
 
 int coll_conf_log_level(const char *s, int *out)

@@ -15,9 +15,9 @@
 #include "lib/addr.h"
 #include "rrd/agg.h"
 
-#define COLL_LISTEN_MAX 32    /* listen directives */
-#define COLL_ALLOW_MAX 4096   /* allow directives */
-#define COLL_ADDR_TEXT 128    /* one listen argument, NUL included */
+#define COLL_LISTEN_MAX 32  /* listen directives */
+#define COLL_ALLOW_MAX 4096 /* allow directives */
+#define COLL_ADDR_TEXT 128  /* one listen argument, NUL included */
 #define COLL_PATH_MAX 1024
 
 /*
@@ -34,10 +34,10 @@ struct coll_conf {
     char spool[COLL_PATH_MAX];
     char user[64];
     char pidfile[COLL_PATH_MAX];
-    uint32_t rotate;           /* seconds, default 300 */
-    uint64_t expire_age;       /* seconds; 0: no age limit */
-    uint64_t expire_size;      /* bytes; 0: no size limit */
-    struct fsn_cidr *allow;    /* NULL with nallow 0: every source is accepted */
+    uint32_t rotate;        /* seconds, default 300 */
+    uint64_t expire_age;    /* seconds; 0: no age limit */
+    uint64_t expire_size;   /* bytes; 0: no size limit */
+    struct fsn_cidr *allow; /* NULL with nallow 0: every source is accepted */
     size_t nallow;
     uint64_t socket_buffer;    /* bytes asked for each socket's receive buffer */
     uint32_t max_exporters;    /* (address, version, domain) sessions */
@@ -71,8 +71,8 @@ bool coll_conf_allowed(const struct coll_conf *c, uint8_t family, const uint8_t 
  * between `old` and `new` and that only take effect at a restart. Empty
  * when there is none.
  */
-void coll_conf_restart_needed(const struct coll_conf *old, const struct coll_conf *new,
-                              char *buf, size_t len);
+void coll_conf_restart_needed(const struct coll_conf *old, const struct coll_conf *new, char *buf,
+                              size_t len);
 
 /* Parses a log level name (err, warning, notice, info, debug). 0 or FSN_E_SYNTAX. */
 int coll_conf_log_level(const char *s, int *out);

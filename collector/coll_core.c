@@ -51,8 +51,7 @@ int coll_init(struct coll *c, const struct coll_conf *conf, bool replay, uint64_
     coll_store_expire(&c->store, now_ms, conf->expire_age, conf->expire_size);
     if (coll_tmpl_restore(c->store.dirfd, &c->ex, restore_allowed, (void *)conf, &tr, msg,
                           sizeof msg) != 0)
-        log_warn("%s/%s: %s; starting without saved templates", conf->spool, COLL_TMPL_FILE,
-                 msg);
+        log_warn("%s/%s: %s; starting without saved templates", conf->spool, COLL_TMPL_FILE, msg);
     else if (tr.sessions || tr.rejected)
         log_info("restored %u templates of %u exporter sessions from %s/%s (%u not restored)",
                  tr.templates, tr.sessions, conf->spool, COLL_TMPL_FILE, tr.rejected);
@@ -99,11 +98,9 @@ static void emit(void *arg, const struct fsn_flow *f, const struct fsn_dec_meta 
         agg_add(c->agg, f, &e->aggx);
 }
 
-static void drop(struct coll *c, const struct fsn_addr *src, enum coll_src_why why,
-                 uint64_t now_ms)
+static void drop(struct coll *c, const struct fsn_addr *src, enum coll_src_why why, uint64_t now_ms)
 {
-    struct coll_source *r = coll_srctab_count(&c->src, src, why, now_ms);
-
+    coll_srctab_count(&c->src, src, why, now_ms);
     if (why == COLL_SRC_TABLE_FULL) {
         char a[FSN_ADDR_STRLEN];
         c->ex.refused++;
@@ -111,7 +108,6 @@ static void drop(struct coll *c, const struct fsn_addr *src, enum coll_src_why w
                         "exporter table full (max-exporters %u): datagram from %s dropped",
                         c->conf->max_exporters, fsn_addr_format(src->family, src->a, a, sizeof a));
     }
-    (void)r;
 }
 
 void coll_datagram(struct coll *c, const struct fsn_addr *src, const uint8_t *data, size_t len,
@@ -145,8 +141,8 @@ void coll_datagram(struct coll *c, const struct fsn_addr *src, const uint8_t *da
         }
         if (!(e = coll_exptab_add(&c->ex, src, version, domain)) && c->ex.n >= c->ex.max) {
             /* Full: a session silent for exporter-timeout makes room (its counters handed over). */
-            struct coll_exporter *old = coll_exptab_idlest(
-                &c->ex, now_ms, (uint64_t)c->conf->exporter_timeout * 1000);
+            struct coll_exporter *old =
+                coll_exptab_idlest(&c->ex, now_ms, (uint64_t)c->conf->exporter_timeout * 1000);
             if (old) {
                 report_exporter(c, old);
                 log_info("exporter %s silent for %u s or more: its session makes room",

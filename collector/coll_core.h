@@ -40,15 +40,15 @@ struct coll {
     struct coll_store store;
     struct agg *agg; /* NULL when neither rrd-dir nor state-file is configured */
     struct coll_stats st;
-    bool replay;     /* files opened lazily; no periodic log */
+    bool replay; /* files opened lazily; no periodic log */
     /* The datagram being decoded, for the emit callback. */
     struct coll_exporter *cur;
     uint64_t now_ms;
     /* Periodic work. */
-    uint64_t files_seen;      /* store.st.files at the last retention run */
-    uint64_t tmpl_sig;        /* template activity at the last save */
+    uint64_t files_seen; /* store.st.files at the last retention run */
+    uint64_t tmpl_sig;   /* template activity at the last save */
     uint64_t tmpl_saved_ms;
-    uint64_t log_ms;          /* receive time of the last periodic report */
+    uint64_t log_ms; /* receive time of the last periodic report */
     uint64_t last_records_logged;
     struct log_limit lim_malformed, lim_full, lim_lost, lim_notmpl, lim_store;
 };

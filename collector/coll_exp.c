@@ -130,8 +130,8 @@ struct coll_exporter *coll_exptab_idlest(const struct coll_exptab *t, uint64_t n
 
 void coll_exptab_remove(struct coll_exptab *t, struct coll_exporter *e)
 {
-    struct coll_exporter **pp = &t->bucket[key_hash(&e->addr, e->version, e->domain) &
-                                           (t->nbuckets - 1)];
+    struct coll_exporter **pp =
+        &t->bucket[key_hash(&e->addr, e->version, e->domain) & (t->nbuckets - 1)];
 
     while (*pp && *pp != e)
         pp = &(*pp)->next;

@@ -21,35 +21,35 @@
 /* One exporter session and what the collector knows about it. Owned by the table. */
 struct coll_exporter {
     struct fsn_addr addr;
-    uint8_t version;  /* 5, 9, 10 */
-    uint32_t domain;  /* v5: engine_type << 8 | engine_id; v9: source id; IPFIX: domain */
-    bool allowed;     /* false once a reload's allow list no longer matches */
+    uint8_t version; /* 5, 9, 10 */
+    uint32_t domain; /* v5: engine_type << 8 | engine_id; v9: source id; IPFIX: domain */
+    bool allowed;    /* false once a reload's allow list no longer matches */
     struct fsn_dec_session *s;
-    struct fsn_ff_exporter ffx;   /* the same key, as the flow file wants it */
-    struct agg_exporter_id aggx;  /* ... and as the aggregator wants it */
-    uint64_t first_ms, last_ms;   /* receive time of the first and latest datagram (0: none) */
-    uint64_t stored;              /* records handed to the flow file writer */
-    uint64_t dropped;             /* datagrams dropped after a reload disallowed the source */
+    struct fsn_ff_exporter ffx;  /* the same key, as the flow file wants it */
+    struct agg_exporter_id aggx; /* ... and as the aggregator wants it */
+    uint64_t first_ms, last_ms;  /* receive time of the first and latest datagram (0: none) */
+    uint64_t stored;             /* records handed to the flow file writer */
+    uint64_t dropped;            /* datagrams dropped after a reload disallowed the source */
     /* The decoder's counters as last given to the aggregator (deltas are sent). */
     uint64_t rep_datagrams, rep_records, rep_lost, rep_malformed, rep_notmpl;
     uint32_t rep_templates;
     uint64_t rep_last_ms;
-    bool reported;                /* given to the aggregator at least once */
+    bool reported; /* given to the aggregator at least once */
     /* ... and as last logged by the periodic report. */
     uint64_t log_datagrams;
-    struct coll_exporter *next;   /* hash chain */
+    struct coll_exporter *next; /* hash chain */
 };
 
 struct coll_exptab {
     struct coll_exporter **bucket;
-    size_t nbuckets;               /* a power of two */
-    struct coll_exporter **list;   /* in order of creation */
+    size_t nbuckets;             /* a power of two */
+    struct coll_exporter **list; /* in order of creation */
     size_t n, max;
     struct fsn_dec_limits lim;
-    struct coll_exporter *last;    /* the latest hit: datagrams come in runs */
-    uint64_t refused;              /* datagrams of new sessions refused: table full */
-    uint64_t evicted;              /* idle sessions given up to make room */
-    uint64_t nomem;                /* sessions that could not be allocated */
+    struct coll_exporter *last; /* the latest hit: datagrams come in runs */
+    uint64_t refused;           /* datagrams of new sessions refused: table full */
+    uint64_t evicted;           /* idle sessions given up to make room */
+    uint64_t nomem;             /* sessions that could not be allocated */
 };
 
 /*
@@ -99,16 +99,16 @@ enum coll_src_why {
 #define COLL_SOURCES_MAX 256
 
 struct coll_source {
-    struct fsn_addr addr;       /* family 0: the catch-all row */
-    uint64_t n[COLL_SRC_NWHY];  /* datagrams, per reason */
+    struct fsn_addr addr;      /* family 0: the catch-all row */
+    uint64_t n[COLL_SRC_NWHY]; /* datagrams, per reason */
     uint64_t last_ms;
-    uint64_t logged;            /* sum of n[] when last logged */
+    uint64_t logged; /* sum of n[] when last logged */
 };
 
 /* Sources whose datagrams were dropped: COLL_SOURCES_MAX rows, then row 0 for the rest. */
 struct coll_srctab {
     struct coll_source row[COLL_SOURCES_MAX + 1];
-    size_t n;                   /* rows used after row 0 */
+    size_t n; /* rows used after row 0 */
     uint64_t total[COLL_SRC_NWHY];
 };
 

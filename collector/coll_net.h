@@ -14,18 +14,18 @@
 #include "collector/coll_conf.h"
 #include "common/sock.h"
 
-#define COLL_BATCH 64         /* datagrams per recvmmsg call */
-#define COLL_DGRAM_MAX 65536  /* bytes per datagram buffer: any UDP payload fits */
+#define COLL_BATCH 64        /* datagrams per recvmmsg call */
+#define COLL_DGRAM_MAX 65536 /* bytes per datagram buffer: any UDP payload fits */
 
 struct coll_sock {
     int fd;
     char name[SOCK_ADDRSTRLEN];
-    int rcvbuf;            /* receive buffer in effect */
-    uint64_t datagrams;    /* datagrams received */
+    int rcvbuf;         /* receive buffer in effect */
+    uint64_t datagrams; /* datagrams received */
     uint64_t bytes;
-    uint64_t drops;        /* datagrams the kernel dropped (receive buffer full) */
-    uint32_t drops_seen;   /* the kernel's 32-bit counter as last seen */
-    uint64_t errors;       /* failed recvmmsg calls */
+    uint64_t drops;      /* datagrams the kernel dropped (receive buffer full) */
+    uint32_t drops_seen; /* the kernel's 32-bit counter as last seen */
+    uint64_t errors;     /* failed recvmmsg calls */
 };
 
 /* The sockets and one receive batch shared by them. Owned by the caller. */

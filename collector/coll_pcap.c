@@ -11,8 +11,8 @@
 
 #define MAX_EXT 16
 
-int coll_pcap_udp(const uint8_t *ip, uint32_t cap, uint8_t family, uint32_t ip_len,
-                  size_t *off, size_t *len)
+int coll_pcap_udp(const uint8_t *ip, uint32_t cap, uint8_t family, uint32_t ip_len, size_t *off,
+                  size_t *len)
 {
     uint32_t end = ip_len < cap ? ip_len : cap, o, ulen;
     uint8_t nh;
@@ -120,8 +120,8 @@ int coll_pcap_next(struct coll_pcap *c, struct coll_dgram *d)
             c->st.not_udp++;
             continue;
         }
-        if (coll_pcap_udp(frame + pk.l3_offset, h->caplen - pk.l3_offset, pk.key.family,
-                          pk.ip_len, &off, &len) != 0) {
+        if (coll_pcap_udp(frame + pk.l3_offset, h->caplen - pk.l3_offset, pk.key.family, pk.ip_len,
+                          &off, &len) != 0) {
             c->st.truncated++;
             continue;
         }

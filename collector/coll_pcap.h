@@ -59,7 +59,7 @@ void coll_pcap_close(struct coll_pcap *c);
  * `ip_len` as fsn_pkt_parse() found them. Returns 0 and sets *off (from ip)
  * and *len (payload bytes), or FSN_E_MALFORMED. Pure; exposed for tests.
  */
-int coll_pcap_udp(const uint8_t *ip, uint32_t cap, uint8_t family, uint32_t ip_len,
-                  size_t *off, size_t *len);
+int coll_pcap_udp(const uint8_t *ip, uint32_t cap, uint8_t family, uint32_t ip_len, size_t *off,
+                  size_t *len);
 
 #endif

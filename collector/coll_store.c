@@ -29,7 +29,8 @@ int coll_store_open(struct coll_store *s, const char *dir, uint32_t rotate_s, ch
     s->dirfd = -1;
     snprintf(s->dir, sizeof s->dir, "%s", dir);
     s->rotate_ms = (uint64_t)rotate_s * 1000;
-    if ((s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fstat(s->dirfd, &st) != 0) {
+    if ((s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+        fstat(s->dirfd, &st) != 0) {
         snprintf(err, errlen, "spool %s: %s", dir, strerror(errno));
         goto fail;
     }
@@ -187,8 +188,7 @@ static void open_file(struct coll_store *s, uint64_t now_ms)
     if (s->fd < 0) {
         s->last_errno = errno;
         s->st.write_errors++;
-        log_ratelimited(&lim_open, 60, LOG_ERR, "%s/%s: %s", s->dir, s->tmpname,
-                        strerror(errno));
+        log_ratelimited(&lim_open, 60, LOG_ERR, "%s/%s: %s", s->dir, s->tmpname, strerror(errno));
         return;
     }
     memset(&h, 0, sizeof h);
@@ -243,8 +243,8 @@ static bool interval_over(const struct coll_store *s, uint64_t now_ms)
     return now_ms >= s->end_ms || now_ms + s->rotate_ms < s->start_ms;
 }
 
-void coll_store_add(struct coll_store *s, const struct fsn_flow *f,
-                    const struct fsn_ff_exporter *x, uint64_t now_ms)
+void coll_store_add(struct coll_store *s, const struct fsn_flow *f, const struct fsn_ff_exporter *x,
+                    uint64_t now_ms)
 {
     int r;
 

@@ -28,7 +28,7 @@ struct coll_store_stats {
     uint64_t write_errors; /* failed write, fsync, open or rename calls */
     uint64_t expired;      /* files deleted by retention */
     uint64_t expired_bytes;
-    uint64_t recovered;    /* leftover .tmp files renamed at start */
+    uint64_t recovered; /* leftover .tmp files renamed at start */
 };
 
 /* The writer. Owned by the caller (coll_store_open/_close). */
@@ -36,11 +36,11 @@ struct coll_store {
     int dirfd;
     char dir[1024];
     uint64_t rotate_ms;
-    int fd;                                 /* -1: no file open */
-    char name[COLL_STORE_NAME_MAX];         /* final name of the open file */
+    int fd;                         /* -1: no file open */
+    char name[COLL_STORE_NAME_MAX]; /* final name of the open file */
     char tmpname[COLL_STORE_NAME_MAX + 8];
-    uint64_t start_ms, end_ms;              /* the open file's interval */
-    uint64_t file_lost;                     /* records of the open file not written */
+    uint64_t start_ms, end_ms; /* the open file's interval */
+    uint64_t file_lost;        /* records of the open file not written */
     struct fsn_ff_builder *b;
     struct coll_store_stats st;
     int last_errno;
@@ -66,8 +66,8 @@ unsigned coll_store_recover(struct coll_store *s);
  * past the open interval; opens the file of the interval when none is open.
  * Records that cannot be written are counted in st.lost.
  */
-void coll_store_add(struct coll_store *s, const struct fsn_flow *f,
-                    const struct fsn_ff_exporter *x, uint64_t now_ms);
+void coll_store_add(struct coll_store *s, const struct fsn_flow *f, const struct fsn_ff_exporter *x,
+                    uint64_t now_ms);
 
 /*
  * Periodic work at `now_ms`: writes the partial block (so that a crash

@@ -156,8 +156,8 @@ int coll_tmpl_restore(int dirfd, struct coll_exptab *t,
     if (!buf)
         return 0;
     rd = fsn_rd_make(buf, len);
-    if (!fsn_rd_bytes(&rd, magic, 8) || memcmp(magic, MAGIC, 8) != 0 ||
-        !fsn_rd_u32(&rd, &format) || !fsn_rd_u32(&rd, &count)) {
+    if (!fsn_rd_bytes(&rd, magic, 8) || memcmp(magic, MAGIC, 8) != 0 || !fsn_rd_u32(&rd, &format) ||
+        !fsn_rd_u32(&rd, &count)) {
         snprintf(err, errlen, "%s: not a template file", COLL_TMPL_FILE);
         free(buf);
         return -1;

@@ -22,9 +22,9 @@
 
 /* What a restore did. */
 struct coll_tmpl_result {
-    unsigned sessions;   /* sessions restored */
-    unsigned templates;  /* templates they hold */
-    unsigned rejected;   /* blobs not restored: damaged, not allowed, table full, limits */
+    unsigned sessions;  /* sessions restored */
+    unsigned templates; /* templates they hold */
+    unsigned rejected;  /* blobs not restored: damaged, not allowed, table full, limits */
 };
 
 /*

@@ -28,7 +28,7 @@
 
 #define PROG "flowcollectd"
 #define TICK_MS 1000
-#define TICK_BUDGET_MS 50   /* RRD writing per tick, live */
+#define TICK_BUDGET_MS 50    /* RRD writing per tick, live */
 #define ROUNDS_PER_SOCKET 16 /* recvmmsg calls per socket before looking at the others */
 #define STOP_ROUNDS 4096     /* at most this many batches per socket are taken at a stop */
 
@@ -44,29 +44,28 @@ static char start_cwd[PATH_MAX];
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "Usage: " PROG " -c FILE [-d] [-n] [-r CAPTURE] [-p PIDFILE] [-u USER] [-v]\n"
-            "       " PROG " --help | --help-config | --version\n"
-            "\n"
-            "Receives NetFlow v5, v9 and IPFIX, stores every record in flow files under the\n"
-            "spool directory and feeds the aggregator (RRD files, state file).\n"
-            "\n"
-            "  -c, --config FILE   the configuration (flowsnmp.conf(5)); required\n"
-            "  -d, --foreground    stay in the foreground and log to stderr\n"
-            "  -n, --check         check the configuration and exit\n"
-            "  -r, --read CAPTURE  read the UDP datagrams of a pcap/pcapng file instead of\n"
-            "                      listening (any port; exporter = source address), then\n"
-            "                      close the files, flush the aggregator and exit\n"
-            "  -p, --pidfile FILE  write the process id into FILE (overrides `pidfile`)\n"
-            "  -u, --user USER     run as USER after binding (overrides `user`)\n"
-            "  -v, --verbose       log debug messages too\n"
-            "      --help-config   print a sample configuration with every directive\n"
-            "  -V, --version       print the version and exit\n"
-            "  -h, --help          print this help and exit\n"
-            "\n"
-            "Signals: SIGTERM/SIGINT stop (the open flow file is closed and renamed),\n"
-            "SIGHUP reloads the configuration if it parses, SIGUSR1 logs every counter.\n"
-            "\n");
+    fprintf(f, "Usage: " PROG " -c FILE [-d] [-n] [-r CAPTURE] [-p PIDFILE] [-u USER] [-v]\n"
+               "       " PROG " --help | --help-config | --version\n"
+               "\n"
+               "Receives NetFlow v5, v9 and IPFIX, stores every record in flow files under the\n"
+               "spool directory and feeds the aggregator (RRD files, state file).\n"
+               "\n"
+               "  -c, --config FILE   the configuration (flowsnmp.conf(5)); required\n"
+               "  -d, --foreground    stay in the foreground and log to stderr\n"
+               "  -n, --check         check the configuration and exit\n"
+               "  -r, --read CAPTURE  read the UDP datagrams of a pcap/pcapng file instead of\n"
+               "                      listening (any port; exporter = source address), then\n"
+               "                      close the files, flush the aggregator and exit\n"
+               "  -p, --pidfile FILE  write the process id into FILE (overrides `pidfile`)\n"
+               "  -u, --user USER     run as USER after binding (overrides `user`)\n"
+               "  -v, --verbose       log debug messages too\n"
+               "      --help-config   print a sample configuration with every directive\n"
+               "  -V, --version       print the version and exit\n"
+               "  -h, --help          print this help and exit\n"
+               "\n"
+               "Signals: SIGTERM/SIGINT stop (the open flow file is closed and renamed),\n"
+               "SIGHUP reloads the configuration if it parses, SIGUSR1 logs every counter.\n"
+               "\n");
     coll_conf_print_help(f);
 }
 
@@ -144,8 +143,7 @@ static int run_replay(struct coll_conf *conf, const struct opts *o)
         coll_datagram(&c, &d.src, d.data, d.len, clock);
         if (progress)
             progress_update("%s: %llu frames, %llu datagrams, %llu records", o->capture,
-                            (unsigned long long)cap.st.frames,
-                            (unsigned long long)cap.st.datagrams,
+                            (unsigned long long)cap.st.frames, (unsigned long long)cap.st.datagrams,
                             (unsigned long long)c.st.records);
     }
     progress_done();
@@ -325,13 +323,27 @@ int main(int argc, char **argv)
     memset(&o, 0, sizeof o);
     while ((opt = getopt_long(argc, argv, "c:dnr:p:u:vVh", longopts, NULL)) != -1) {
         switch (opt) {
-        case 'c': o.config = optarg; break;
-        case 'd': o.foreground = true; break;
-        case 'n': o.check = true; break;
-        case 'r': o.capture = optarg; break;
-        case 'p': o.pidfile = optarg; break;
-        case 'u': o.user = optarg; break;
-        case 'v': o.verbose = true; break;
+        case 'c':
+            o.config = optarg;
+            break;
+        case 'd':
+            o.foreground = true;
+            break;
+        case 'n':
+            o.check = true;
+            break;
+        case 'r':
+            o.capture = optarg;
+            break;
+        case 'p':
+            o.pidfile = optarg;
+            break;
+        case 'u':
+            o.user = optarg;
+            break;
+        case 'v':
+            o.verbose = true;
+            break;
         case 'C':
             coll_conf_print_sample(stdout);
             return 0;

@@ -69,11 +69,11 @@ static void test_udp(void)
     /* IPv6: hop-by-hop (8 bytes), destination options (16 bytes), then UDP. */
     memset(p, 0, sizeof p);
     p[0] = 0x60;
-    p[6] = 0;        /* hop-by-hop */
-    p[40] = 60;      /* next: destination options */
-    p[40 + 1] = 0;   /* 8 bytes */
-    p[48] = 17;      /* next: UDP */
-    p[48 + 1] = 1;   /* 16 bytes */
+    p[6] = 0;      /* hop-by-hop */
+    p[40] = 60;    /* next: destination options */
+    p[40 + 1] = 0; /* 8 bytes */
+    p[48] = 17;    /* next: UDP */
+    p[48 + 1] = 1; /* 16 bytes */
     p[64 + 4] = 0, p[64 + 5] = 8 + 5;
     ok(coll_pcap_udp(p, 64 + 13, 6, 64 + 13, &off, &len) == 0 && off == 72 && len == 5,
        "IPv6: payload after two extension headers");
@@ -103,7 +103,8 @@ static void test_names(void)
     ok(coll_store_parse_name("flows-20231114-221300-12.fsn", &ms) && ms == 1699999980000ull,
        "a restart's -12 suffix is ours too");
     ok(!coll_store_parse_name("flows-20231114-221300.fsn.tmp", &ms), "a .tmp file is not complete");
-    ok(!coll_store_parse_name("flows-20231114-221300-1234.fsn", &ms), "a 4-digit suffix is not ours");
+    ok(!coll_store_parse_name("flows-20231114-221300-1234.fsn", &ms),
+       "a 4-digit suffix is not ours");
     ok(!coll_store_parse_name("flows-20231314-221300.fsn", &ms), "month 13 is not a name of ours");
     ok(!coll_store_parse_name("flows-2023111-4221300.fsn", &ms), "misplaced dash");
     ok(!coll_store_parse_name("notes.fsn", &ms), "another file");
