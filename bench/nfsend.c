@@ -7,10 +7,11 @@
  * message), or writes them into a pcap file for replays.
  *
  *   nfsend -f 5|10 -s HOST:PORT [-r FLOWS_PER_S] [-t SECONDS | -n FLOWS]
- *          [-H HOSTS] [-b BATCH] [-S SNDBUF]
+ *          [-H HOSTS] [-b BATCH] [-S SNDBUF] [-Q FIRST_SEQ]
  *   nfsend -f 5|10 -w FILE.pcap -n FLOWS [-H HOSTS]
  *
- * -r 0 sends as fast as it can. Prints one line:
+ * -r 0 sends as fast as it can; -Q starts the sequence numbers there (to continue
+ * an earlier run). Prints one line:
  *   "sent flows F datagrams D seconds S rate R failed X"
  * (R in flows/s; X datagrams the kernel refused). Exit 0, 1 on errors, 2 on usage.
  */
@@ -63,7 +64,7 @@ static uint64_t rnd(void)
 static void usage(void)
 {
     fprintf(stderr, "usage: nfsend -f 5|10 (-s HOST:PORT | -w FILE) [-r FLOWS_PER_S] [-t SECONDS]\n"
-                    "              [-n FLOWS] [-H HOSTS] [-b BATCH] [-S SNDBUF]\n");
+                    "              [-n FLOWS] [-H HOSTS] [-b BATCH] [-S SNDBUF] [-Q FIRST_SEQ]\n");
     exit(2);
 }
 
@@ -201,7 +202,7 @@ int main(int argc, char **argv)
     uint32_t seq = 0;
     char err[256];
 
-    while ((opt = getopt(argc, argv, "f:s:w:r:t:n:H:b:S:")) != -1) {
+    while ((opt = getopt(argc, argv, "f:s:w:r:t:n:H:b:S:Q:")) != -1) {
         switch (opt) {
         case 'f':
             fmt = atoi(optarg);
@@ -229,6 +230,9 @@ int main(int argc, char **argv)
             break;
         case 'S':
             sndbuf = atoi(optarg);
+            break;
+        case 'Q':
+            seq = (uint32_t)strtoul(optarg, NULL, 10);
             break;
         default:
             usage();

@@ -145,8 +145,10 @@ void coll_datagram(struct coll *c, const struct fsn_addr *src, const uint8_t *da
                 coll_exptab_idlest(&c->ex, now_ms, (uint64_t)c->conf->exporter_timeout * 1000);
             if (old) {
                 report_exporter(c, old);
-                log_info("exporter %s silent for %u s or more: its session makes room",
-                         coll_exporter_name(old, name, sizeof name), c->conf->exporter_timeout);
+                log_ratelimited(&c->lim_evict, 60, LOG_INFO,
+                                "exporter %s silent for %u s or more: its session makes room",
+                                coll_exporter_name(old, name, sizeof name),
+                                c->conf->exporter_timeout);
                 coll_exptab_remove(&c->ex, old);
                 e = coll_exptab_add(&c->ex, src, version, domain);
             }

@@ -50,7 +50,7 @@ struct coll {
     uint64_t tmpl_saved_ms;
     uint64_t log_ms; /* receive time of the last periodic report */
     uint64_t last_records_logged;
-    struct log_limit lim_malformed, lim_full, lim_lost, lim_notmpl, lim_store;
+    struct log_limit lim_malformed, lim_full, lim_lost, lim_notmpl, lim_store, lim_evict;
 };
 
 /*

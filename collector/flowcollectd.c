@@ -217,6 +217,20 @@ static unsigned receive(struct coll *c, struct coll_net *net, size_t i, int roun
     return total;
 }
 
+/* Warns (at most once a minute) when the kernel dropped datagrams since the last look. */
+static void check_drops(const struct coll_net *net, uint64_t *seen, struct log_limit *lim)
+{
+    uint64_t drops = 0;
+
+    for (size_t i = 0; i < net->n; i++)
+        drops += net->s[i].drops;
+    if (drops != *seen)
+        log_ratelimited(lim, 60, LOG_WARNING,
+                        "the kernel dropped %llu datagrams (receive buffers full); %llu in all",
+                        (unsigned long long)(drops - *seen), (unsigned long long)drops);
+    *seen = drops;
+}
+
 static int run_live(struct coll_conf *confs, int cur, const struct opts *o)
 {
     struct coll_net net;
@@ -263,17 +277,9 @@ static int run_live(struct coll_conf *confs, int cur, const struct opts *o)
             if (pfd[i].revents & POLLIN)
                 receive(&c, &net, i, ROUNDS_PER_SOCKET);
         if (clock_ms_mono() >= next_tick) {
-            uint64_t wall = clock_ms_wall(), drops = 0;
+            uint64_t wall = clock_ms_wall();
             coll_tick(&c, wall, wall, TICK_BUDGET_MS);
-            for (size_t i = 0; i < net.n; i++)
-                drops += net.s[i].drops;
-            if (drops != drops_seen)
-                log_ratelimited(&lim_drops, 60, LOG_WARNING,
-                                "the kernel dropped %llu datagrams (receive buffers full); "
-                                "%llu in all",
-                                (unsigned long long)(drops - drops_seen),
-                                (unsigned long long)drops);
-            drops_seen = drops;
+            check_drops(&net, &drops_seen, &lim_drops);
             next_tick += TICK_MS;
             if (next_tick <= clock_ms_mono())
                 next_tick = clock_ms_mono() + TICK_MS;
@@ -289,6 +295,7 @@ static int run_live(struct coll_conf *confs, int cur, const struct opts *o)
     /* Datagrams already queued on the sockets are still taken (bounded: a sender may go on). */
     for (size_t i = 0; i < net.n; i++)
         receive(&c, &net, i, STOP_ROUNDS);
+    check_drops(&net, &drops_seen, &lim_drops);
     coll_finish(&c, clock_ms_wall(), clock_ms_wall());
     coll_log_report(&c, true, "final");
     log_sockets(&net, "final");
