@@ -6,7 +6,7 @@
 #   - a bare recvmmsg receiver (build/tools/recvbare): the limit,
 #   - flowcollectd with flow files and aggregation on (state file),
 #   - flowcollectd with flow files only,
-#   - nfcapd (and nfacctd when installed),
+#   - nfcapd, and pmacct's nfacctd (print plugin; compared by packets),
 # each for BENCH_SECONDS (default 2) per rate, and prints the highest rate in
 # flows/s received without loss, with the ratios to nfcapd and to the bare
 # receiver; then the record decode rate on one core from memory
@@ -35,6 +35,7 @@ send() {
     SENT_FLOWS=$(echo "$out" | awk '{ print $3 }')
     SENT_DGRAMS=$(echo "$out" | awk '{ print $5 }')
     SENT_RATE=$(echo "$out" | awk '{ print $9 }')
+    SENT_PACKETS=$(echo "$out" | awk '{ print $13 }')
 }
 
 # One measurement: sets GOT (flows, or datagrams for bare) received.
@@ -59,22 +60,30 @@ measure() {   # measure RECEIVER FMT RATE
         pid=$!
         wait_for 10 udp_listening "$port" ;;
     nfacctd)
-        rm -f "$W/nfacctd.out"
-        printf 'nfacctd_port: %s\nnfacctd_ip: 127.0.0.1\nnfacctd_pipe_size: %s\nplugins: print\nprint_output_file: %s\nprint_refresh_time: 3600\naggregate: src_host\n' \
-            "$port" $BUF "$W/nfacctd.out" >"$W/nfacctd.conf"
+        rm -f "$W/nfacctd.csv"
+        printf '%s\n' "nfacctd_port: $port" "nfacctd_ip: 127.0.0.1" "plugins: print" \
+            "print_output: csv" "print_output_file: $W/nfacctd.csv" "print_refresh_time: 3600" \
+            "aggregate: proto" "nfacctd_pipe_size: $BUF" "plugin_pipe_size: $BUF" \
+            "plugin_buffer_size: 65536" >"$W/nfacctd.conf"
         nfacctd -f "$W/nfacctd.conf" >"$W/nfacctd.log" 2>&1 &
         pid=$!
-        wait_for 10 udp_listening "$port" ;;
+        wait_for 10 grep -q "waiting for NetFlow" "$W/nfacctd.log" ;;
     esac
     _bg_pids+=("$pid")
     send "$fmt" "$rate" "$port"
     wait_for 20 udp_drained "$port"
+    if [ "$rx" = nfacctd ]; then
+        # pmacct writes its cache out on SIGINT (SIGTERM leaves it running).
+        kill -INT "$pid"
+        wait_for 30 sh -c "! kill -0 $pid 2>/dev/null || grep -q 'Exiting' '$W/nfacctd.log'"
+        wait_for 10 test -s "$W/nfacctd.csv"
+    fi
     stop_pid "$pid"
     case $rx in
     bare) got=$(awk '{ print $3 }' "$W/bare.out") ;;
     fc|fc-files) got=$(sed -n 's/.*final: datagrams [0-9]* records \([0-9]*\).*/\1/p' "$W/fc.log") ;;
     nfcapd) got=$(nfdump -R "$W/nf" -I 2>/dev/null | awk -F': ' '/^Flows:/ { print $2 }') ;;
-    nfacctd) got=$(awk -F, 'NR > 1 { s += $NF } END { print s + 0 }' "$W/nfacctd.out" 2>/dev/null) ;;
+    nfacctd) got=$(awk -F, 'NR > 1 { s += $2 } END { print s + 0 }' "$W/nfacctd.csv" 2>/dev/null) ;;
     esac
     GOT=${got:-0}
 }
@@ -90,6 +99,8 @@ for fmt in 5 10; do
             got=$GOT
             want=$SENT_FLOWS
             [ "$rx" = bare ] && want=$SENT_DGRAMS
+            # nfacctd's print plugin counts packets, not flows.
+            [ "$rx" = nfacctd ] && want=$SENT_PACKETS
             # The sender itself must have kept the pace (within 2 %).
             if [ "$(echo "$SENT_RATE < $rate * 0.98" | bc -l)" = 1 ]; then
                 printf '  v%-2s %-9s %9s flows/s: sender reached only %.0f, stopping here\n' "$fmt" "$rx" "$rate" "$SENT_RATE"
@@ -99,7 +110,10 @@ for fmt in 5 10; do
                 best=$rate
                 printf '  v%-2s %-9s %9s flows/s: lossless\n' "$fmt" "$rx" "$rate"
             else
-                printf '  v%-2s %-9s %9s flows/s: lost %s of %s\n' "$fmt" "$rx" "$rate" "$((want - got))" "$want"
+                unit=flows
+                [ "$rx" = bare ] && unit=datagrams
+                [ "$rx" = nfacctd ] && unit=packets
+                printf '  v%-2s %-9s %9s flows/s: lost %s of %s %s\n' "$fmt" "$rx" "$rate" "$((want - got))" "$want" "$unit"
                 break
             fi
         done

@@ -7,7 +7,7 @@ set -eu
 
 PKGS="gcc clang make pkg-config perl python3 iproute2 man-db groff-base bc
       libpcap-dev tcpdump tshark
-      nfdump softflowd
+      nfdump softflowd pmacct
       libsnmp-dev snmpd snmp smitools
       librrd-dev rrdtool rrdcached mrtg librrds-perl
       libcrypt-des-perl libdigest-hmac-perl libcrypt-rijndael-perl
