@@ -12,7 +12,7 @@
 # receiver; then the record decode rate on one core from memory
 # (build/tools/decbench) and flowcollectd -r's rate over a capture in the
 # page cache. net.core.rmem_max is raised to 64 MiB for the run and put back.
-# About three minutes.
+# Three to five minutes.
 set -u
 . "$FSN_ROOT/tests/lib/common.sh"
 . "$FSN_ROOT/tests/lib/flows.sh"
@@ -95,27 +95,29 @@ for fmt in 5 10; do
     for rx in $receivers; do
         best=0
         for rate in $RATES; do
-            measure "$rx" "$fmt" "$rate"
-            got=$GOT
-            want=$SENT_FLOWS
-            [ "$rx" = bare ] && want=$SENT_DGRAMS
-            # nfacctd's print plugin counts packets, not flows.
-            [ "$rx" = nfacctd ] && want=$SENT_PACKETS
-            # The sender itself must have kept the pace (within 2 %).
-            if [ "$(echo "$SENT_RATE < $rate * 0.98" | bc -l)" = 1 ]; then
-                printf '  v%-2s %-9s %9s flows/s: sender reached only %.0f, stopping here\n' "$fmt" "$rx" "$rate" "$SENT_RATE"
-                break
-            fi
-            if [ "$got" = "$want" ]; then
-                best=$rate
-                printf '  v%-2s %-9s %9s flows/s: lossless\n' "$fmt" "$rx" "$rate"
-            else
-                unit=flows
-                [ "$rx" = bare ] && unit=datagrams
-                [ "$rx" = nfacctd ] && unit=packets
-                printf '  v%-2s %-9s %9s flows/s: lost %s of %s %s\n' "$fmt" "$rx" "$rate" "$((want - got))" "$want" "$unit"
-                break
-            fi
+            # Two attempts per rate: the machine may be shared, and one hiccup
+            # (of the sender or the receiver) should not end the climb.
+            verdict=
+            for attempt in 1 2; do
+                measure "$rx" "$fmt" "$rate"
+                got=$GOT
+                want=$SENT_FLOWS unit=flows
+                [ "$rx" = bare ] && want=$SENT_DGRAMS unit=datagrams
+                # nfacctd's print plugin counts packets, not flows.
+                [ "$rx" = nfacctd ] && want=$SENT_PACKETS unit=packets
+                if [ "$(echo "$SENT_RATE < $rate * 0.98" | bc -l)" = 1 ]; then
+                    # The sender itself must keep the pace (within 2 %).
+                    verdict=$(printf 'sender reached only %.0f' "$SENT_RATE")
+                elif [ "$got" = "$want" ]; then
+                    verdict=lossless
+                    break
+                else
+                    verdict="lost $((want - got)) of $want $unit"
+                fi
+            done
+            printf '  v%-2s %-9s %9s flows/s: %s\n' "$fmt" "$rx" "$rate" "$verdict"
+            [ "$verdict" = lossless ] || break
+            best=$rate
         done
         BEST[$fmt,$rx]=$best
     done

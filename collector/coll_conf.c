@@ -264,7 +264,8 @@ static const struct fsn_conf_directive own[] = {
      "[IPv6]:PORT ([::]:2055 for every IPv6 address). The default applies only when no listen "
      "line is given."},
     {"spool", 1, 1, false, h_spool, "DIR", NULL,
-     "Directory of the flow files and the saved templates (required)."},
+     "Directory of the flow files and the saved templates (required; made when missing, "
+     "its parent must exist)."},
     {"rotate", 1, 1, false, h_rotate, "SECONDS", "300",
      "Length of one flow file's interval; intervals are aligned on multiples of it since the "
      "epoch (1 s to 1 day)."},

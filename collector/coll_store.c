@@ -29,8 +29,13 @@ int coll_store_open(struct coll_store *s, const char *dir, uint32_t rotate_s, ch
     s->dirfd = -1;
     snprintf(s->dir, sizeof s->dir, "%s", dir);
     s->rotate_ms = (uint64_t)rotate_s * 1000;
-    if ((s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-        fstat(s->dirfd, &st) != 0) {
+    /* A spool that does not exist yet is made (its parent must exist), as rrd-dir is. */
+    if ((s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 && errno == ENOENT &&
+        mkdir(dir, 0750) == 0) {
+        log_info("spool %s created", dir);
+        s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
+    if (s->dirfd < 0 || fstat(s->dirfd, &st) != 0) {
         snprintf(err, errlen, "spool %s: %s", dir, strerror(errno));
         goto fail;
     }

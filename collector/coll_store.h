@@ -47,7 +47,7 @@ struct coll_store {
 };
 
 /*
- * Opens the spool directory `dir` (which must exist and be writable) for
+ * Opens the spool directory `dir` (made when missing: its parent must exist) for
  * files of `rotate_s` seconds. No file is opened yet. Returns 0, or -1 with
  * a message in err.
  */

@@ -11,7 +11,7 @@ SAMPLE=$FSN_ROOT/conf/flowsnmp.conf
 
 "$FC" -n -c "$SAMPLE" >"$T/n.out" 2>&1
 ok $? "flowcollectd -n -c conf/flowsnmp.conf exits 0" || diag_file "$T/n.out"
-grep -q "OK: 1 listen address, spool /var/spool/flowsnmp" "$T/n.out"
+grep -q "OK: 1 listen address, spool /var/lib/flowsnmp/spool" "$T/n.out"
 ok $? "-n reports the settings it read"
 sed -n '/^# >>> flowcollectd --help-config$/,/^# <<< flowcollectd --help-config$/p' "$SAMPLE" |
     sed '1d;$d' >"$T/generated"
@@ -70,12 +70,17 @@ is "$?" 2 "no -c: usage error"
 "$FC" -c "$SAMPLE" extra >/dev/null 2>&1
 is "$?" 2 "stray argument: usage error"
 
-# A spool that does not exist stops the start with a message.
-printf 'spool %s\nlisten 127.0.0.1:0\n' "$T/nope" >"$T/nospool.conf"
+# A spool whose parent does not exist stops the start with a message.
+printf 'spool %s\nlisten 127.0.0.1:0\n' "$T/nope/spool" >"$T/nospool.conf"
 "$FC" -d -c "$T/nospool.conf" >"$T/nospool.out" 2>&1
-is "$?" 1 "a missing spool directory: exit status 1"
-grep -q "spool $T/nope" "$T/nospool.out"
+is "$?" 1 "a spool directory that cannot be made: exit status 1"
+grep -q "spool $T/nope/spool" "$T/nospool.out"
 ok $? "... and the message names it"
+# A missing spool directory itself is made.
+printf 'spool %s\n' "$T/newspool" >"$T/newspool.conf"
+"$TOOLS/nfsend" -f 5 -w "$T/one.pcap" -n 30 >/dev/null
+"$FC" -c "$T/newspool.conf" -r "$T/one.pcap" >"$T/newspool.out" 2>&1
+ok $([ -d "$T/newspool" ] && ls "$T/newspool" | grep -q '\.fsn$'; echo $?) "a missing spool directory is made at start"
 
 # user: privileges go after binding; what the collector writes belongs to that user.
 if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
