@@ -94,7 +94,7 @@ is "$(coll_total "$T/live")" "6 21 2100" "live: SIGTERM: the open file was close
 # A reader that lists the spool while flowcollectd rotates every second never
 # sees an incomplete file; in the end every record sent is in a complete file.
 port=$(free_port udp)
-coll_conf "$T/busy.conf" "$T/busy" "listen 127.0.0.1:$port" "rotate 1"
+coll_conf "$T/busy.conf" "$T/busy" "listen 127.0.0.1:$port" "rotate 1" "stats-interval 1"
 coll_start "$T/busy.log" "$T/busy.conf" || bail "flowcollectd did not start"
 craft ipfix stream msgs=150 n=2 t=$(date +%s) >"$T/busy.hex"
 python3 -c '
@@ -126,4 +126,6 @@ is "$(ls "$T/busy" | grep -c '\.tmp$')" 0 "busy: no temporary file left"
 files=$(ls "$T"/busy/flows-*.fsn | wc -l)
 ok $([ "$files" -ge 2 ]; echo $?) "busy: several files ($files) for a 3 s stream with rotate 1"
 is "$(coll_total "$T/busy" | cut -d' ' -f1)" 300 "busy: all 300 records sent are in complete files"
+grep -q "stats: exporter 127.0.0.1 v10 domain 7: datagrams [1-9]" "$T/busy.log"
+ok $? "busy: stats-interval 1: the active exporter's counters are logged periodically"
 done_testing
