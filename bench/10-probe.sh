@@ -18,6 +18,7 @@ if [ ! -s "$F" ]; then
     "$TOOLS/flowgen" -s 1 -n "$N" -f 200000 -o "$F" -g "$BENCH_DIR/probe.truth" --summary || exit 1
 fi
 cat "$F" >/dev/null
+rm -rf "$BENCH_DIR/nf-probe" "$BENCH_DIR/nf-soft"
 
 # run NAME CMD...: runs CMD under GNU time; sets SECS and RSS_KB.
 run() {

@@ -149,6 +149,18 @@ static void def_path(const char *p, char *out, size_t len)
     out[o] = '\0';
 }
 
+/* Legend text with ':' escaped (IPv6 addresses), as rrd_graph wants it. */
+static void legend_text(const char *p, char *out, size_t len)
+{
+    size_t o = 0;
+    for (; *p && o + 3 < len; p++) {
+        if (*p == ':' || *p == '\\')
+            out[o++] = '\\';
+        out[o++] = *p;
+    }
+    out[o] = '\0';
+}
+
 struct args {
     char *v[512];
     int n;
@@ -238,8 +250,11 @@ static int graph_stack(const char *png, const struct ent *e, size_t n, const cha
         add(&a, "CDEF:bi%zu=i%zu,UN,0,i%zu,IF,8,*", i, i, i);
         add(&a, "CDEF:bo%zu=o%zu,UN,0,o%zu,IF,-8,*", i, i, i);
     }
-    for (size_t i = 0; i < n; i++)
-        add(&a, "AREA:bi%zu#%s:%s%s", i, colors[i % 12], e[i].name, i ? ":STACK" : "");
+    for (size_t i = 0; i < n; i++) {
+        char name[300];
+        legend_text(e[i].name, name, sizeof name);
+        add(&a, "AREA:bi%zu#%s:%s%s", i, colors[i % 12], name, i ? ":STACK" : "");
+    }
     for (size_t i = 0; i < n; i++)
         add(&a, "AREA:bo%zu#%s%s", i, colors[i % 12], i ? "::STACK" : "");
     add(&a, "HRULE:0#000000");

@@ -144,7 +144,7 @@ wait_for 20 bash -c "snmpget -v2c -c public -t 0.2 -r 0 -Oqv $AGENT $ROOT_OID.1.
     die "flowagentx did not register (see $D/flowagentx.log)"
 
 say "4. flowmrtg writes an MRTG config (top 20 hosts, services, protocols, exporters, totals); first MRTG poll"
-"$BIN/flowmrtg" --top 20 --link-speed 100M --workdir "$D/mrtg" -o "$D/mrtg/mrtg.cfg" "public@$AGENT"
+"$BIN/flowmrtg" --top 20 --link-speed 10G --workdir "$D/mrtg" -o "$D/mrtg/mrtg.cfg" "public@$AGENT"
 grep -c '^Target\[' "$D/mrtg/mrtg.cfg" | sed 's/^/targets: /'
 run_mrtg() {
     env LANG=C mrtg --lock-file "$D/mrtg/mrtg.lock" --confcache-file "$D/mrtg/mrtg.ok" \
@@ -156,8 +156,9 @@ poll1=$(date +%s)
 say "5. The second half, through a restarted flowcollectd (its counters continue)"
 collector_up
 replay "$D/second.pcap"
-# MRTG needs its two polls at least a second apart to compute a rate.
-while [ "$(date +%s)" -le "$poll1" ]; do sleep 0.1; done
+# Two polls at least two seconds apart, for a rate. (The replay packs hours of
+# traffic into a second, hence --link-speed 10G: MRTG drops rates above MaxBytes.)
+while [ "$(date +%s)" -le $((poll1 + 1)) ]; do sleep 0.1; done
 run_mrtg
 indexmaker --output="$D/mrtg/index.html" "$D/mrtg/mrtg.cfg" 2>/dev/null
 
@@ -166,12 +167,14 @@ snmpget -v2c -c public "$AGENT" "$ROOT_OID.1.1.5.0" "$ROOT_OID.1.1.6.0" "$ROOT_O
     "$ROOT_OID.1.1.14.0" | sed 's/^/  /'
 if [ -f "$MIBS/SNMPv2-SMI.txt" ]; then
     export MIBDIRS="$MIBS:$ROOT/conf"
-    snmptable -v2c -c public -m FLOWSNMP-MIB -Cb -Ci "$AGENT" flowServiceTable 2>/dev/null | head -20
+    snmptable -v2c -c public -m FLOWSNMP-MIB -Cb -Ci "$AGENT" flowServiceTable 2>/dev/null | head -20 || true
     echo
-    snmptable -v2c -c public -m FLOWSNMP-MIB -Cb -Ci "$AGENT" flowHostTable 2>/dev/null |
-        awk 'NR <= 2 { print; next } { print | "sort -t\" \" -k3 -rn" }' | head -12
+    echo "the 10 local hosts with the most traffic in (octets):"
+    snmptable -v2c -c public -m FLOWSNMP-MIB -Cb -Ci -Cf , -OU "$AGENT" flowHostTable 2>/dev/null |
+        awk -F, 'NR > 2' | sort -t, -k2,2 -rn | head -10 |
+        awk -F, '{ printf "  %-60s in %12s  out %12s octets\n", $1, $2, $3 }' || true
 else
-    snmpwalk -v2c -c public "$AGENT" "$ROOT_OID.1.4.1.2" | head -10
+    snmpwalk -v2c -c public "$AGENT" "$ROOT_OID.1.4.1.2" | head -10 || true
 fi
 
 say "7. flowgraph: the graph page from the RRD files"
