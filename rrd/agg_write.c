@@ -77,6 +77,8 @@ static void free_snap(struct agg *a, size_t i)
     a->nsnaps--;
 }
 
+static void write_some(struct agg *a, uint64_t now_ms, unsigned budget_ms);
+
 static void push_snap(struct agg *a, int64_t k)
 {
     struct agg_snap s;
@@ -90,8 +92,16 @@ static void push_snap(struct agg *a, int64_t k)
         if (a->max_snaps > 4096)
             a->max_snaps = 4096;
     }
+    if (a->nsnaps >= a->max_snaps && a->conf.rrd_dir[0]) {
+        /*
+         * Writing fell that far behind (a replay runs through hours of flow
+         * time in seconds, or the disk is slow): write now, however long
+         * it takes, rather than give up a step.
+         */
+        write_some(a, a->wall_ms, 0);
+    }
     if (a->nsnaps >= a->max_snaps) {
-        /* The oldest step is given up: the files show it as unknown. */
+        /* Still full (rrdcached unreachable): the oldest step is given up, and counted. */
         size_t inuse = 0;
         for (size_t e = 0; e < a->nents; e++)
             inuse += a->ents[e].in_use;
@@ -175,12 +185,33 @@ void agg__close_step(struct agg *a, bool force)
     a->closed_since_pub = true;
 }
 
+static bool snap_nonzero(const struct agg_snap *s, size_t e)
+{
+    const uint64_t *v = s->v + e * AGG_NCTR;
+    for (int i = 0; i < AGG_NCTR; i++)
+        if (v[i])
+            return true;
+    return false;
+}
+
+static int write_entity(struct agg *a, size_t e, uint64_t now_ms);
+
+/*
+ * Before a host's slot is reused, its closed but unwritten steps go to its
+ * file now (eviction is rare: a new host when the table is full), so its
+ * file keeps them. Only what cannot be written is given up, and counted.
+ */
 void agg__forget_pending(struct agg *a, size_t e)
 {
+    if (a->conf.rrd_dir[0] && a->nsnaps && a->ents[e].in_use)
+        write_entity(a, e, a->wall_ms);
     for (size_t i = 0; i < a->nsnaps; i++) {
+        time_t t_end = (time_t)((uint64_t)(a->snaps[i].k + 1) * a->conf.step);
+        bool written = a->ents[e].file_exists && a->ents[e].file_last >= t_end;
         uint64_t *v = a->snaps[i].v + e * AGG_NCTR;
-        if (a->ents[e].file_exists)
+        if (!written && snap_nonzero(&a->snaps[i], e))
             a->stats.rrd_dropped++;
+        /* The slot's next host must not inherit these values. */
         memset(v, 0, AGG_NCTR * sizeof *v);
     }
     a->ents[e].file_known = false;
@@ -194,15 +225,6 @@ void agg__drop_pending(struct agg *a)
     free(a->snaps);
     a->snaps = NULL;
     a->snaps_cap = 0;
-}
-
-static bool snap_nonzero(const struct agg_snap *s, size_t e)
-{
-    const uint64_t *v = s->v + e * AGG_NCTR;
-    for (int i = 0; i < AGG_NCTR; i++)
-        if (v[i])
-            return true;
-    return false;
 }
 
 /* Writes every pending step of one entity's file in one update call. */
@@ -264,10 +286,8 @@ static int write_entity(struct agg *a, size_t e, uint64_t now_ms)
         const uint64_t *v = a->snaps[i].v + e * AGG_NCTR;
         time_t t_end = (time_t)((uint64_t)(a->snaps[i].k + 1) * step);
         char *p = buf + (size_t)n * 160;
-        if (t_end <= prev) {
-            a->stats.rrd_dropped++; /* already in the file (written before a restart) */
-            continue;
-        }
+        if (t_end <= prev)
+            continue; /* already in the file: an earlier pass, or before a restart */
         if (t_end - (time_t)step > prev) {
             /* A gap (skipped steps or lost updates): unknown, not spread over. */
             snprintf(p, 160, "%jd:U:U:U:U:U:U", (intmax_t)(t_end - (time_t)step));
@@ -298,6 +318,18 @@ out:
     free(buf);
     free(argv);
     return ret;
+}
+
+static bool snap_written(const struct agg *a, const struct agg_snap *sn)
+{
+    time_t t_end = (time_t)((uint64_t)(sn->k + 1) * a->conf.step);
+
+    for (size_t e = 0; e < a->nents; e++) {
+        const struct agg_ent *ent = &a->ents[e];
+        if (ent->in_use && snap_nonzero(sn, e) && !(ent->file_exists && ent->file_last >= t_end))
+            return false;
+    }
+    return true;
 }
 
 /*
@@ -331,10 +363,16 @@ static void write_some(struct agg *a, uint64_t now_ms, unsigned budget_ms)
         if (deadline && (a->cursor & 31) == 0 && mono_ms() >= deadline)
             return;
     }
-    while (a->cursor_snaps > 0) {
+    /*
+     * A snapshot goes once every entity with data in it has it in its file.
+     * An entity that came into use behind the cursor while the pass spanned
+     * several calls has not: the snapshot stays for the next pass.
+     */
+    while (a->cursor_snaps > 0 && snap_written(a, &a->snaps[0])) {
         free_snap(a, 0);
         a->cursor_snaps--;
     }
+    a->cursor_snaps = 0;
     a->cursor = 0;
 }
 
