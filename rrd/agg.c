@@ -236,25 +236,47 @@ static bool addr_eq(uint8_t family, const uint8_t *x, const uint8_t *y)
     return memcmp(x, y, fsn_family_addrlen(family)) == 0;
 }
 
-static uint32_t host_find(const struct agg *a, uint8_t family, const uint8_t *addr)
+/*
+ * Starts loading what counting for host slot s will touch (its row of
+ * counters, its open steps), while the lookup still checks the address.
+ */
+static void host_prefetch(const struct agg *a, uint32_t s)
 {
-    for (size_t i = host_hash(family, addr) & a->hmask;; i = (i + 1) & a->hmask) {
-        uint32_t v = a->hidx[i];
+    size_t e = a->host0 + s;
+    __builtin_prefetch(&a->ents[e], 1);
+    __builtin_prefetch(a->bk + e * a->ring * AGG_NCTR, 1);
+    __builtin_prefetch(a->bk + (e + 1) * a->ring * AGG_NCTR - 1, 1);
+}
+
+static uint32_t host_find_h(const struct agg *a, uint8_t family, const uint8_t *addr, uint32_t hash)
+{
+    for (size_t i = hash & a->hmask;; i = (i + 1) & a->hmask) {
+        uint64_t v = a->hidx[i];
         if (v == 0)
             return AGG_NONE;
-        const struct agg_host *h = &a->hosts[v - 1];
+        if ((uint32_t)(v >> 32) != hash)
+            continue;
+        uint32_t s = (uint32_t)v - 1;
+        host_prefetch(a, s);
+        const struct agg_host *h = &a->hosts[s];
         if (h->family == family && addr_eq(family, h->addr, addr))
-            return v - 1;
+            return s;
     }
+}
+
+static uint32_t host_find(const struct agg *a, uint8_t family, const uint8_t *addr)
+{
+    return host_find_h(a, family, addr, host_hash(family, addr));
 }
 
 static void host_hash_insert(struct agg *a, uint32_t slot)
 {
     const struct agg_host *h = &a->hosts[slot];
-    size_t i = host_hash(h->family, h->addr) & a->hmask;
+    uint32_t hash = host_hash(h->family, h->addr);
+    size_t i = hash & a->hmask;
     while (a->hidx[i] != 0)
         i = (i + 1) & a->hmask;
-    a->hidx[i] = slot + 1;
+    a->hidx[i] = (uint64_t)hash << 32 | (slot + 1);
 }
 
 /* Linear probing: delete by shifting back the entries that follow. */
@@ -262,12 +284,11 @@ static void host_hash_remove(struct agg *a, uint32_t slot)
 {
     const struct agg_host *h = &a->hosts[slot];
     size_t i = host_hash(h->family, h->addr) & a->hmask;
-    while (a->hidx[i] != slot + 1)
+    while ((uint32_t)a->hidx[i] != slot + 1)
         i = (i + 1) & a->hmask;
     a->hidx[i] = 0;
     for (size_t j = (i + 1) & a->hmask; a->hidx[j] != 0; j = (j + 1) & a->hmask) {
-        const struct agg_host *o = &a->hosts[a->hidx[j] - 1];
-        size_t home = host_hash(o->family, o->addr) & a->hmask;
+        size_t home = (size_t)(a->hidx[j] >> 32) & a->hmask;
         /* Move entry j to the hole i when its home is not in (i, j] cyclically. */
         bool stays = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
         if (!stays) {
@@ -455,10 +476,10 @@ static void host_evict(struct agg *a, uint32_t s)
  * the table is full, the least recently seen host gives way if it has been
  * idle for evict_idle_ms of flow time; otherwise the host goes to "other".
  */
-static size_t host_entity(struct agg *a, uint8_t family, const uint8_t *addr, uint64_t first_ms,
-                          uint64_t last_ms)
+static size_t host_entity(struct agg *a, uint8_t family, const uint8_t *addr, uint32_t hash,
+                          uint64_t first_ms, uint64_t last_ms)
 {
-    uint32_t s = host_find(a, family, addr);
+    uint32_t s = host_find_h(a, family, addr, hash);
 
     if (s == AGG_NONE) {
         uint32_t old = a->nfree == 0 ? lru_oldest(a) : AGG_NONE;
@@ -761,6 +782,7 @@ static void add_flow(struct agg *a, const struct fsn_flow *f, const struct agg_e
     const uint8_t fam = f->key.family;
     struct part p[AGG_RING_MAX + 1];
     size_t slot[AGG_RING_MAX + 1], kslot;
+    uint32_t hash[2] = {0, 0};
     uint16_t svc[2 * AGG_SERVICES_MAX];
     size_t n, nsvc, xe = AGG_NONE;
     bool src_local, dst_local, late, bad_time;
@@ -802,6 +824,15 @@ static void add_flow(struct agg *a, const struct fsn_flow *f, const struct agg_e
         return;
     }
 
+    /* The host lookups miss the cache most: start them before the rest of the work. */
+    if (dst_local) {
+        hash[0] = host_hash(fam, f->key.dst);
+        __builtin_prefetch(&a->hidx[hash[0] & a->hmask]);
+    }
+    if (src_local) {
+        hash[1] = host_hash(fam, f->key.src);
+        __builtin_prefetch(&a->hidx[hash[1] & a->hmask]);
+    }
     n = parts_of(a, first, last, f->octets, f->packets, p, &late, &kflow);
     if (kflow < a->open_lo)
         kflow = a->open_lo;
@@ -832,7 +863,7 @@ static void add_flow(struct agg *a, const struct fsn_flow *f, const struct agg_e
         if (dir == 0 ? !dst_local : !src_local)
             continue;
         add_parts(a, AGG_ENT_TOTAL, dir, p, slot, n, kslot, f->octets, f->packets);
-        add_parts(a, host_entity(a, fam, addr, first, last), dir, p, slot, n, kslot, f->octets,
+        add_parts(a, host_entity(a, fam, addr, hash[dir], first, last), dir, p, slot, n, kslot, f->octets,
                   f->packets);
         add_parts(a, a->proto0 + f->key.proto, dir, p, slot, n, kslot, f->octets, f->packets);
         for (size_t i = 0; i < nsvc; i++)

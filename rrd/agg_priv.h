@@ -87,7 +87,7 @@ struct agg {
 
     /* Hosts. */
     struct agg_host *hosts;
-    uint32_t *hidx;          /* open addressing, slot + 1, 0 empty */
+    uint64_t *hidx;          /* open addressing: hash << 32 | (slot + 1), 0 empty */
     size_t hmask;
     uint32_t *free_slots, nfree, nhosts;
     /*
