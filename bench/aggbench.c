@@ -2,8 +2,9 @@
 /*
  * aggbench: the aggregator's speed (issue 4, "Speed").
  *
- *   aggbench -R DIR [-d DAEMON] [-H HOSTS] [-S SERVICES] [-N FLOWS]
+ *   aggbench -R DIR [-d DAEMON] [-H HOSTS] [-S SERVICES] [-N FLOWS] [-A]
  *
+ * (-A: part 1 only, for profiling agg_add.)
  * 1. records per second that agg_add() counts (one core, no RRD files):
  *    FLOWS random flows over HOSTS local hosts, SERVICES services and all
  *    256 IP protocols;
@@ -125,6 +126,7 @@ int main(int argc, char **argv)
     const char *dir = NULL, *daemon = NULL;
     unsigned hosts = 10000, services = 100;
     unsigned long nflows = 2000000;
+    int add_only = 0;
     struct agg_conf c;
     struct agg *a;
     char err[256];
@@ -135,20 +137,21 @@ int main(int argc, char **argv)
     uint64_t now = (uint64_t)time(NULL) * 1000;
     uint64_t base = (now / 300000 - 576) * 300000; /* two days back, on a step boundary */
 
-    while ((opt = getopt(argc, argv, "R:d:H:S:N:")) != -1) {
+    while ((opt = getopt(argc, argv, "R:d:H:S:N:A")) != -1) {
         switch (opt) {
         case 'R': dir = optarg; break;
         case 'd': daemon = optarg; break;
         case 'H': hosts = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'S': services = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'N': nflows = strtoul(optarg, NULL, 10); break;
+        case 'A': add_only = 1; break;
         default:
-            fprintf(stderr, "usage: aggbench -R DIR [-d DAEMON] [-H HOSTS] [-S SERVICES] [-N FLOWS]\n");
+            fprintf(stderr, "usage: aggbench -R DIR [-d DAEMON] [-H HOSTS] [-S SERVICES] [-N FLOWS] [-A]\n");
             return 2;
         }
     }
     if (!dir || hosts < 1 || services < 1 || services > 900) {
-        fprintf(stderr, "usage: aggbench -R DIR [-d DAEMON] [-H HOSTS] [-S SERVICES] [-N FLOWS]\n");
+        fprintf(stderr, "usage: aggbench -R DIR [-d DAEMON] [-H HOSTS] [-S SERVICES] [-N FLOWS] [-A]\n");
         return 2;
     }
     memset(&x, 0, sizeof x);
@@ -175,6 +178,8 @@ int main(int argc, char **argv)
     agg_free(a);
     agg_conf_fini(&c);
     free(flows);
+    if (add_only)
+        return 0;
 
     /* 2. Closing a step with every entity in it, written to RRD files. */
     if (make_conf(&c, hosts, services, dir, daemon) != 0)

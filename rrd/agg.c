@@ -31,21 +31,76 @@ static int64_t floor_div(int64_t a, int64_t b)
 
 int64_t agg__step_of(const struct agg *a, uint64_t t_ms)
 {
+    /* Times below 2^63 (all real ones) divide unsigned: the same quotient, cheaper. */
+    if (t_ms <= (uint64_t)INT64_MAX)
+        return (int64_t)(t_ms / a->step_ms);
     return floor_div((int64_t)t_ms, (int64_t)a->step_ms);
 }
 
-uint64_t *agg__bucket(struct agg *a, size_t e, int64_t k)
+static size_t ring_slot_div(const struct agg *a, int64_t k)
 {
-    size_t slot = (size_t)(((k % (int64_t)a->ring) + (int64_t)a->ring) % (int64_t)a->ring);
-    return a->bk + ((e * a->ring) + slot) * AGG_NCTR;
+    return (size_t)(((k % (int64_t)a->ring) + (int64_t)a->ring) % (int64_t)a->ring);
 }
 
-static bool is_local(const struct agg *a, uint8_t family, const uint8_t *addr)
+/*
+ * The ring slot of step k: k mod ring. Steps of the open window are
+ * found from the oldest open step's slot without a division.
+ */
+static size_t ring_slot(struct agg *a, int64_t k)
+{
+    if (a->lo_k != a->open_lo) {
+        a->lo_k = a->open_lo;
+        a->lo_slot = ring_slot_div(a, a->open_lo);
+    }
+    if (k >= a->open_lo && k - a->open_lo < (int64_t)a->ring) {
+        size_t s = a->lo_slot + (size_t)(k - a->open_lo);
+        return s >= a->ring ? s - a->ring : s;
+    }
+    return ring_slot_div(a, k);
+}
+
+static bool is_local_scan(const struct agg *a, uint8_t family, const uint8_t *addr)
 {
     for (size_t i = 0; i < a->conf.nnets; i++)
         if (fsn_cidr_match(&a->conf.nets[i].cidr, family, addr))
             return true;
     return false;
+}
+
+static bool is_local(const struct agg *a, uint8_t family, const uint8_t *addr)
+{
+    if (family == FSN_FAMILY_IPV4) {
+        unsigned p = (unsigned)addr[0] << 8 | addr[1];
+        uint64_t bit = 1ull << (p & 63);
+        if (a->v4_full[p >> 6] & bit)
+            return true;
+        if (!(a->v4_part[p >> 6] & bit))
+            return false;
+    }
+    return is_local_scan(a, family, addr);
+}
+
+/*
+ * Fills v4_full and v4_part (see struct agg). A network that does not
+ * match its own address matches no address at all (host bits where the
+ * prefix compares them), so it marks nothing; is_local_scan() agrees.
+ */
+static void build_v4_nets(struct agg *a)
+{
+    for (size_t i = 0; i < a->conf.nnets; i++) {
+        const struct fsn_cidr *c = &a->conf.nets[i].cidr;
+        unsigned p = (unsigned)c->a[0] << 8 | c->a[1];
+        if (c->family != FSN_FAMILY_IPV4 || !fsn_cidr_match(c, c->family, c->a))
+            continue;
+        if (c->len > 16) {
+            a->v4_part[p >> 6] |= 1ull << (p & 63);
+            continue;
+        }
+        unsigned span = 1u << (16 - c->len);
+        p &= ~(span - 1);
+        for (unsigned q = p; q < p + span; q++)
+            a->v4_full[q >> 6] |= 1ull << (q & 63);
+    }
 }
 
 /* ---- services: (protocol, port) -> set of services ---- */
@@ -153,34 +208,75 @@ static size_t match_services(const struct agg *a, uint8_t proto, uint16_t sport,
 
 static uint32_t host_hash(uint8_t family, const uint8_t *addr)
 {
-    /* FNV-1a over the address; the table is internal, so no seed is needed. */
-    uint32_t h = 2166136261u ^ family;
-    size_t n = fsn_family_addrlen(family);
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ addr[i]) * 16777619u;
-    return h ^ (h >> 15);
+    /*
+     * Multiplicative hashing of the address words; the table is internal,
+     * so no seed is needed. The top bits of the product are the best mixed.
+     */
+    uint64_t h;
+    if (family == FSN_FAMILY_IPV4) {
+        uint32_t w;
+        memcpy(&w, addr, 4);
+        h = (w ^ 0x5bd1e995u) * 0x9e3779b97f4a7c15ull;
+    } else {
+        uint64_t w[2];
+        memcpy(w, addr, 16);
+        h = (w[0] * 0x9e3779b97f4a7c15ull ^ w[1]) * 0xc2b2ae3d27d4eb4full + family;
+    }
+    return (uint32_t)(h >> 32);
+}
+
+static bool addr_eq(uint8_t family, const uint8_t *x, const uint8_t *y)
+{
+    if (family == FSN_FAMILY_IPV4) {
+        uint32_t u, v;
+        memcpy(&u, x, 4);
+        memcpy(&v, y, 4);
+        return u == v;
+    }
+    return memcmp(x, y, fsn_family_addrlen(family)) == 0;
+}
+
+/*
+ * Starts loading what counting for host slot s will touch (its row of
+ * counters, its open steps), while the lookup still checks the address.
+ */
+static void host_prefetch(const struct agg *a, uint32_t s)
+{
+    size_t e = a->host0 + s;
+    __builtin_prefetch(&a->ents[e], 1);
+    __builtin_prefetch(a->bk + e * a->ring * AGG_NCTR, 1);
+    __builtin_prefetch(a->bk + (e + 1) * a->ring * AGG_NCTR - 1, 1);
+}
+
+static uint32_t host_find_h(const struct agg *a, uint8_t family, const uint8_t *addr, uint32_t hash)
+{
+    for (size_t i = hash & a->hmask;; i = (i + 1) & a->hmask) {
+        uint64_t v = a->hidx[i];
+        if (v == 0)
+            return AGG_NONE;
+        if ((uint32_t)(v >> 32) != hash)
+            continue;
+        uint32_t s = (uint32_t)v - 1;
+        host_prefetch(a, s);
+        const struct agg_host *h = &a->hosts[s];
+        if (h->family == family && addr_eq(family, h->addr, addr))
+            return s;
+    }
 }
 
 static uint32_t host_find(const struct agg *a, uint8_t family, const uint8_t *addr)
 {
-    size_t n = fsn_family_addrlen(family);
-    for (size_t i = host_hash(family, addr) & a->hmask;; i = (i + 1) & a->hmask) {
-        uint32_t v = a->hidx[i];
-        if (v == 0)
-            return AGG_NONE;
-        const struct agg_host *h = &a->hosts[v - 1];
-        if (h->family == family && memcmp(h->addr, addr, n) == 0)
-            return v - 1;
-    }
+    return host_find_h(a, family, addr, host_hash(family, addr));
 }
 
 static void host_hash_insert(struct agg *a, uint32_t slot)
 {
     const struct agg_host *h = &a->hosts[slot];
-    size_t i = host_hash(h->family, h->addr) & a->hmask;
+    uint32_t hash = host_hash(h->family, h->addr);
+    size_t i = hash & a->hmask;
     while (a->hidx[i] != 0)
         i = (i + 1) & a->hmask;
-    a->hidx[i] = slot + 1;
+    a->hidx[i] = (uint64_t)hash << 32 | (slot + 1);
 }
 
 /* Linear probing: delete by shifting back the entries that follow. */
@@ -188,12 +284,11 @@ static void host_hash_remove(struct agg *a, uint32_t slot)
 {
     const struct agg_host *h = &a->hosts[slot];
     size_t i = host_hash(h->family, h->addr) & a->hmask;
-    while (a->hidx[i] != slot + 1)
+    while ((uint32_t)a->hidx[i] != slot + 1)
         i = (i + 1) & a->hmask;
     a->hidx[i] = 0;
     for (size_t j = (i + 1) & a->hmask; a->hidx[j] != 0; j = (j + 1) & a->hmask) {
-        const struct agg_host *o = &a->hosts[a->hidx[j] - 1];
-        size_t home = host_hash(o->family, o->addr) & a->hmask;
+        size_t home = (size_t)(a->hidx[j] >> 32) & a->hmask;
         /* Move entry j to the hole i when its home is not in (i, j] cyclically. */
         bool stays = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
         if (!stays) {
@@ -204,30 +299,94 @@ static void host_hash_remove(struct agg *a, uint32_t slot)
     }
 }
 
-static void lru_unlink(struct agg *a, uint32_t s)
+static bool lru_live(const struct agg *a, const struct agg_lru *q)
 {
-    struct agg_host *h = &a->hosts[s];
-    if (h->prev != AGG_NONE)
-        a->hosts[h->prev].next = h->next;
-    else
-        a->lru_head = h->next;
-    if (h->next != AGG_NONE)
-        a->hosts[h->next].prev = h->prev;
-    else
-        a->lru_tail = h->prev;
-    h->prev = h->next = AGG_NONE;
+    const struct agg_host *h = &a->hosts[q->slot];
+    return h->in_use && h->seq == q->seq;
 }
 
-static void lru_push_front(struct agg *a, uint32_t s)
+/* Compacts the entries [from, to) of the queue array in place; returns how many stay. */
+static size_t lru_squeeze(struct agg *a, size_t from, size_t to)
+{
+    size_t n = from;
+    for (size_t i = from; i < to; i++)
+        if (lru_live(a, &a->lru_q[i]))
+            a->lru_q[n++] = a->lru_q[i];
+    return n - from;
+}
+
+/*
+ * Drops the stale entries of a full queue, keeping the order; at most
+ * max_hosts live ones remain. The ring is full, so it is the array from
+ * the head to the end, then from the start to the head: each part is
+ * squeezed in place, and the first one moved to the end of the array.
+ */
+static void lru_compact(struct agg *a)
+{
+    size_t head = a->lru_head;
+    size_t n1 = lru_squeeze(a, head, a->lru_cap);
+    size_t n2 = lru_squeeze(a, 0, head);
+
+    memmove(a->lru_q + a->lru_cap - n1, a->lru_q + head, n1 * sizeof *a->lru_q);
+    a->lru_head = n1 ? a->lru_cap - n1 : 0;
+    a->lru_len = n1 + n2;
+}
+
+static void lru_push(struct agg *a, uint32_t s)
+{
+    if (a->lru_len == a->lru_cap)
+        lru_compact(a);
+    size_t i = a->lru_head + a->lru_len;
+    if (i >= a->lru_cap)
+        i -= a->lru_cap;
+    a->lru_q[i].slot = s;
+    a->lru_q[i].seq = a->hosts[s].seq;
+    a->lru_len++;
+}
+
+/*
+ * Marks host s as the most recently seen one. The queue is kept only once
+ * the order is needed (the table was full once): before, the stamps hold
+ * the order, and lru_oldest() builds the queue from them.
+ */
+static void lru_touch(struct agg *a, uint32_t s)
 {
     struct agg_host *h = &a->hosts[s];
-    h->prev = AGG_NONE;
-    h->next = a->lru_head;
-    if (a->lru_head != AGG_NONE)
-        a->hosts[a->lru_head].prev = s;
-    a->lru_head = s;
-    if (a->lru_tail == AGG_NONE)
-        a->lru_tail = s;
+
+    if (h->seq == a->lru_seq && a->lru_seq != 0)
+        return; /* already the most recent */
+    h->seq = ++a->lru_seq;
+    if (a->lru_on)
+        lru_push(a, s);
+}
+
+static int cmp_lru(const void *x, const void *y)
+{
+    const struct agg_lru *p = x, *q = y;
+    return p->seq < q->seq ? -1 : p->seq > q->seq;
+}
+
+/* The least recently seen host, or AGG_NONE. */
+static uint32_t lru_oldest(struct agg *a)
+{
+    if (!a->lru_on) {
+        a->lru_head = a->lru_len = 0;
+        for (uint32_t s = 0; s < a->conf.max_hosts; s++)
+            if (a->hosts[s].in_use) {
+                a->lru_q[a->lru_len].slot = s;
+                a->lru_q[a->lru_len++].seq = a->hosts[s].seq;
+            }
+        qsort(a->lru_q, a->lru_len, sizeof *a->lru_q, cmp_lru);
+        a->lru_on = true;
+    }
+    while (a->lru_len) {
+        const struct agg_lru *q = &a->lru_q[a->lru_head];
+        if (lru_live(a, q))
+            return q->slot;
+        a->lru_head = a->lru_head + 1 == a->lru_cap ? 0 : a->lru_head + 1;
+        a->lru_len--;
+    }
+    return AGG_NONE;
 }
 
 /* Puts an address into host slot s (not taken from the free list: the caller's job). */
@@ -240,9 +399,8 @@ void agg__host_place(struct agg *a, uint32_t s, uint8_t family, const uint8_t *a
     h->family = family;
     memcpy(h->addr, addr, fsn_family_addrlen(family));
     h->in_use = true;
-    h->prev = h->next = AGG_NONE;
     host_hash_insert(a, s);
-    lru_push_front(a, s);
+    lru_touch(a, s);
     a->nhosts++;
     memset(e->cum, 0, sizeof e->cum);
     e->in_use = true;
@@ -300,8 +458,7 @@ static void host_evict(struct agg *a, uint32_t s)
     }
     agg__forget_pending(a, e);
     host_hash_remove(a, s);
-    lru_unlink(a, s);
-    a->hosts[s].in_use = false;
+    a->hosts[s].in_use = false; /* its queue entry is stale from now on */
     ent->in_use = false;
     ent->dirty = true;
     ent->file_known = false;
@@ -319,24 +476,23 @@ static void host_evict(struct agg *a, uint32_t s)
  * the table is full, the least recently seen host gives way if it has been
  * idle for evict_idle_ms of flow time; otherwise the host goes to "other".
  */
-static size_t host_entity(struct agg *a, uint8_t family, const uint8_t *addr, uint64_t first_ms,
-                          uint64_t last_ms)
+static size_t host_entity(struct agg *a, uint8_t family, const uint8_t *addr, uint32_t hash,
+                          uint64_t first_ms, uint64_t last_ms)
 {
-    uint32_t s = host_find(a, family, addr);
+    uint32_t s = host_find_h(a, family, addr, hash);
 
     if (s == AGG_NONE) {
-        if (a->nfree == 0 && a->lru_tail != AGG_NONE &&
-            a->hosts[a->lru_tail].last_ms + a->evict_idle_ms <= a->newest_ms)
-            host_evict(a, a->lru_tail);
+        uint32_t old = a->nfree == 0 ? lru_oldest(a) : AGG_NONE;
+        if (old != AGG_NONE && a->hosts[old].last_ms + a->evict_idle_ms <= a->newest_ms)
+            host_evict(a, old);
         s = agg__host_new(a, family, addr);
         if (s == AGG_NONE) {
             a->stats.other_flows++;
             return AGG_ENT_OTHER;
         }
         a->hosts[s].first_seen = first_ms / 1000;
-    } else if (a->lru_head != s) {
-        lru_unlink(a, s);
-        lru_push_front(a, s);
+    } else {
+        lru_touch(a, s);
     }
     struct agg_host *h = &a->hosts[s];
     if (last_ms > h->last_ms)
@@ -461,9 +617,17 @@ static void split(struct part *p, size_t n, uint64_t d, uint64_t x, bool octets)
     uint64_t sum = 0;
 
     for (size_t i = 0; i < n; i++) {
-        u128 prod = (u128)x * p[i].w;
-        uint64_t q = (uint64_t)(prod / d);
-        rem[i] = (uint64_t)(prod % d);
+        uint64_t q;
+        if (x <= UINT32_MAX && p[i].w <= UINT32_MAX) {
+            /* The product fits 64 bits: the same quotient without 128-bit division. */
+            uint64_t prod = x * p[i].w;
+            q = prod / d;
+            rem[i] = prod % d;
+        } else {
+            u128 prod = (u128)x * p[i].w;
+            q = (uint64_t)(prod / d);
+            rem[i] = (uint64_t)(prod % d);
+        }
         if (octets)
             p[i].oct = q;
         else
@@ -489,13 +653,14 @@ static void split(struct part *p, size_t n, uint64_t d, uint64_t x, bool octets)
  * Returns the number of parts and whether anything was late.
  */
 static size_t parts_of(const struct agg *a, uint64_t first, uint64_t last, uint64_t octets,
-                       uint64_t packets, struct part *p, bool *late)
+                       uint64_t packets, struct part *p, bool *late, int64_t *klast)
 {
     int64_t kf = agg__step_of(a, first), kl = agg__step_of(a, last);
     int64_t lo = a->open_lo;
     uint64_t d, s = a->step_ms;
     size_t n = 0;
 
+    *klast = kl;
     *late = kl < lo || (a->conf.prorate && kf < lo);
     if (!a->conf.prorate || kf == kl || kl <= lo) {
         p[0].k = kl < lo ? lo : kl;
@@ -519,17 +684,30 @@ static size_t parts_of(const struct agg *a, uint64_t first, uint64_t last, uint6
     return n;
 }
 
-static void add_parts(struct agg *a, size_t e, int dir, const struct part *p, size_t n,
-                      int64_t kflow, uint64_t octets, uint64_t packets)
+/*
+ * Adds a record's parts to entity e in direction dir: part i into ring
+ * slot slot[i], the flow into slot kslot. A record within one step (n == 1,
+ * the common case) touches one bucket.
+ */
+static void add_parts(struct agg *a, size_t e, int dir, const struct part *p, const size_t *slot,
+                      size_t n, size_t kslot, uint64_t octets, uint64_t packets)
 {
     struct agg_ent *ent = &a->ents[e];
+    uint64_t *row = a->bk + e * a->ring * AGG_NCTR;
 
-    for (size_t i = 0; i < n; i++) {
-        uint64_t *b = agg__bucket(a, e, p[i].k);
-        b[AGG_IN_OCTETS + dir] += p[i].oct;
-        b[AGG_IN_PACKETS + dir] += p[i].pkt;
+    if (n == 1) {
+        uint64_t *b = row + kslot * AGG_NCTR;
+        b[AGG_IN_OCTETS + dir] += octets;
+        b[AGG_IN_PACKETS + dir] += packets;
+        b[AGG_IN_FLOWS + dir] += 1;
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            uint64_t *b = row + slot[i] * AGG_NCTR;
+            b[AGG_IN_OCTETS + dir] += p[i].oct;
+            b[AGG_IN_PACKETS + dir] += p[i].pkt;
+        }
+        row[kslot * AGG_NCTR + AGG_IN_FLOWS + dir] += 1;
     }
-    agg__bucket(a, e, kflow)[AGG_IN_FLOWS + dir] += 1;
     ent->cum[AGG_IN_OCTETS + dir] += octets;
     ent->cum[AGG_IN_PACKETS + dir] += packets;
     ent->cum[AGG_IN_FLOWS + dir] += 1;
@@ -603,6 +781,8 @@ static void add_flow(struct agg *a, const struct fsn_flow *f, const struct agg_e
     uint64_t first = f->first_ms, last = f->last_ms;
     const uint8_t fam = f->key.family;
     struct part p[AGG_RING_MAX + 1];
+    size_t slot[AGG_RING_MAX + 1], kslot;
+    uint32_t hash[2] = {0, 0};
     uint16_t svc[2 * AGG_SERVICES_MAX];
     size_t n, nsvc, xe = AGG_NONE;
     bool src_local, dst_local, late, bad_time;
@@ -644,8 +824,16 @@ static void add_flow(struct agg *a, const struct fsn_flow *f, const struct agg_e
         return;
     }
 
-    n = parts_of(a, first, last, f->octets, f->packets, p, &late);
-    kflow = agg__step_of(a, last);
+    /* The host lookups miss the cache most: start them before the rest of the work. */
+    if (dst_local) {
+        hash[0] = host_hash(fam, f->key.dst);
+        __builtin_prefetch(&a->hidx[hash[0] & a->hmask]);
+    }
+    if (src_local) {
+        hash[1] = host_hash(fam, f->key.src);
+        __builtin_prefetch(&a->hidx[hash[1] & a->hmask]);
+    }
+    n = parts_of(a, first, last, f->octets, f->packets, p, &late, &kflow);
     if (kflow < a->open_lo)
         kflow = a->open_lo;
     if (late || bad_time) {
@@ -653,9 +841,14 @@ static void add_flow(struct agg *a, const struct fsn_flow *f, const struct agg_e
         a->stats.late++;
         a->sc_dirty = true;
     }
-    for (size_t i = 0; i < n; i++)
-        a->touched[(size_t)(((p[i].k % (int64_t)a->ring) + (int64_t)a->ring) % (int64_t)a->ring)] = true;
-    a->touched[(size_t)(((kflow % (int64_t)a->ring) + (int64_t)a->ring) % (int64_t)a->ring)] = true;
+    /* One part is always in the flow's step (see parts_of). */
+    kslot = ring_slot(a, kflow);
+    a->touched[kslot] = true;
+    if (n > 1)
+        for (size_t i = 0; i < n; i++) {
+            slot[i] = ring_slot(a, p[i].k);
+            a->touched[slot[i]] = true;
+        }
 
     nsvc = match_services(a, f->key.proto, f->key.sport, f->key.dport, svc);
     if (x)
@@ -669,14 +862,14 @@ static void add_flow(struct agg *a, const struct fsn_flow *f, const struct agg_e
         const uint8_t *addr = dir == 0 ? f->key.dst : f->key.src;
         if (dir == 0 ? !dst_local : !src_local)
             continue;
-        add_parts(a, AGG_ENT_TOTAL, dir, p, n, kflow, f->octets, f->packets);
-        add_parts(a, host_entity(a, fam, addr, first, last), dir, p, n, kflow, f->octets,
+        add_parts(a, AGG_ENT_TOTAL, dir, p, slot, n, kslot, f->octets, f->packets);
+        add_parts(a, host_entity(a, fam, addr, hash[dir], first, last), dir, p, slot, n, kslot, f->octets,
                   f->packets);
-        add_parts(a, a->proto0 + f->key.proto, dir, p, n, kflow, f->octets, f->packets);
+        add_parts(a, a->proto0 + f->key.proto, dir, p, slot, n, kslot, f->octets, f->packets);
         for (size_t i = 0; i < nsvc; i++)
-            add_parts(a, a->svc0 + svc[i], dir, p, n, kflow, f->octets, f->packets);
+            add_parts(a, a->svc0 + svc[i], dir, p, slot, n, kslot, f->octets, f->packets);
         if (xe != AGG_NONE)
-            add_parts(a, xe, dir, p, n, kflow, f->octets, f->packets);
+            add_parts(a, xe, dir, p, slot, n, kslot, f->octets, f->packets);
     }
 }
 
@@ -699,14 +892,18 @@ static int alloc_tables(struct agg *a)
     a->bk = calloc(a->nents * a->ring * AGG_NCTR, sizeof *a->bk);
     a->hosts = calloc(a->conf.max_hosts, sizeof *a->hosts);
     a->hidx = calloc(hsize, sizeof *a->hidx);
+    a->lru_cap = 2 * (size_t)a->conf.max_hosts + 16;
+    a->lru_q = calloc(a->lru_cap, sizeof *a->lru_q);
     a->free_slots = calloc(a->conf.max_hosts, sizeof *a->free_slots);
     a->exps = calloc(AGG_EXPORTERS_MAX, sizeof *a->exps);
-    if (!a->ents || !a->bk || !a->hosts || !a->hidx || !a->free_slots || !a->exps)
+    if (!a->ents || !a->bk || !a->hosts || !a->hidx || !a->lru_q || !a->free_slots || !a->exps)
         return FSN_E_NOMEM;
     for (uint32_t i = 0; i < a->conf.max_hosts; i++)
         a->free_slots[i] = a->conf.max_hosts - 1 - i; /* slot 0 first */
     a->nfree = a->conf.max_hosts;
-    a->lru_head = a->lru_tail = a->exp_cache = AGG_NONE;
+    a->exp_cache = AGG_NONE;
+    a->lo_k = INT64_MIN;
+    build_v4_nets(a);
     a->ents[AGG_ENT_TOTAL].in_use = true;
     a->ents[AGG_ENT_OTHER].in_use = true;
     for (size_t i = 0; i < a->conf.nservices; i++)
@@ -785,6 +982,7 @@ void agg_free(struct agg *a)
     free(a->bk);
     free(a->hosts);
     free(a->hidx);
+    free(a->lru_q);
     free(a->free_slots);
     free(a->exps);
     agg_conf_fini(&a->conf);

@@ -35,7 +35,7 @@ struct agg_host {
     uint8_t family;
     uint8_t addr[16];
     bool in_use;
-    uint32_t prev, next;     /* LRU list, most recently seen first */
+    uint64_t seq;            /* when last seen, in order of sightings (see struct agg_lru) */
     uint64_t last_ms;        /* newest flow end time seen (flow time) */
     uint64_t first_seen, last_seen; /* Unix seconds (flow time) */
 };
@@ -87,10 +87,34 @@ struct agg {
 
     /* Hosts. */
     struct agg_host *hosts;
-    uint32_t *hidx;          /* open addressing, slot + 1, 0 empty */
+    uint64_t *hidx;          /* open addressing: hash << 32 | (slot + 1), 0 empty */
     size_t hmask;
     uint32_t *free_slots, nfree, nhosts;
-    uint32_t lru_head, lru_tail;
+    /*
+     * The least recently seen host: every sighting stamps the host with
+     * the next sequence number and, once the queue is on (lru_on: the
+     * table was full once), appends (slot, seq) to it; the oldest queue
+     * entry whose host still carries that stamp is the least recently seen
+     * host. This orders hosts exactly as a move-to-front list would,
+     * without touching other hosts' memory on every record.
+     */
+    struct agg_lru {
+        uint32_t slot;
+        uint64_t seq;
+    } *lru_q;                /* a ring of lru_cap entries */
+    size_t lru_cap, lru_head, lru_len;
+    uint64_t lru_seq;
+    bool lru_on;
+
+    /*
+     * Local IPv4 networks by the address's first 16 bits: a bit in
+     * v4_full when a network of /16 or shorter covers the whole /16, in
+     * v4_part when a longer network lies inside it (then the networks are
+     * scanned).
+     */
+    uint64_t v4_full[1024], v4_part[1024];
+    int64_t lo_k;            /* open_lo when lo_slot was computed */
+    size_t lo_slot;          /* ring slot of lo_k */
 
     /* Exporters. */
     struct agg_exporter *exps;
@@ -118,7 +142,6 @@ struct agg {
 };
 
 int64_t agg__step_of(const struct agg *a, uint64_t t_ms);
-uint64_t *agg__bucket(struct agg *a, size_t e, int64_t k);
 uint32_t agg__host_new(struct agg *a, uint8_t family, const uint8_t *addr);
 void agg__host_place(struct agg *a, uint32_t s, uint8_t family, const uint8_t *addr);
 bool agg__host_known(const struct agg *a, uint8_t family, const uint8_t *addr);
