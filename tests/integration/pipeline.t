@@ -86,7 +86,8 @@ conf "$T/c1.conf" "$T/rrd1" "$T/state1" "max-hosts 100000"
 collector() { start_bg "$T/coll.log" "$BIN/flowcollectd" -d -c "$1"; COLL=$BG_PID
               wait_for 10 udp_listening "$PORT" || { diag_file "$T/coll.log"; bail "flowcollectd did not start"; }; }
 replay() {
-    "$BIN/flowprobe" -r "$1" -e "127.0.0.1:$PORT" -V 10 -d >>"$T/probe.log" 2>&1 || bail "flowprobe failed"
+    # Paced to 2000 datagrams/s, so that tcpdump records every one even on a busy machine.
+    "$BIN/flowprobe" -r "$1" -e "127.0.0.1:$PORT" -V 10 -R 2000 -d >>"$T/probe.log" 2>&1 || bail "flowprobe failed"
     wait_for 20 udp_drained "$PORT"
     stop_pid "$COLL"
 }
@@ -110,6 +111,7 @@ replay "$T/second.pcap"
 sent=$(sed -n 's/.*final: exported [0-9]* records in \([0-9]*\) datagrams.*/\1/p' "$T/probe.log" | awk '{ s += $1 } END { print s }')
 wait_for 10 bash -c "[ \$(tcpdump -r '$T/export.pcap' 2>/dev/null | wc -l) -ge $sent ]"
 stop_pid "$tcpd"
+is "$(tcpdump -r "$T/export.pcap" 2>/dev/null | wc -l)" "$sent" "tcpdump recorded every export datagram for the replays below"
 
 # Give flowagentx a moment to see the final publication: poll until the
 # records scalar equals what the collector logged at its final stop.
