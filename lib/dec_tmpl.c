@@ -49,9 +49,11 @@ int fsn__tmpl_finish(struct fsn__dec_tmpl *t, uint8_t version)
     if (!t->options && t->nscope != 0)
         return FSN_E_BADTMPL;
     for (size_t i = 0; i < t->nfields; i++) {
-        const struct fsn__dec_field *f = &t->f[i];
+        struct fsn__dec_field *f = &t->f[i];
         if (f->len == 0)
             return FSN_E_BADTMPL;
+        /* Offsets matter only when the whole record fits a set (<= 65535 bytes). */
+        f->off = (uint16_t)(min <= UINT16_MAX ? min : 0);
         if (version == FSN_DEC_IPFIX && f->len == FSN__VARLEN) {
             t->varlen = true;
             min += 1; /* the length byte of an empty value (RFC 7011 §7) */
@@ -60,6 +62,7 @@ int fsn__tmpl_finish(struct fsn__dec_tmpl *t, uint8_t version)
         }
         if (version != FSN_DEC_IPFIX && f->pen != 0)
             return FSN_E_BADTMPL;
+        fsn__field_plan(f, version, i < t->nscope);
     }
     /* A record longer than any datagram can never be decoded: keep the bound honest. */
     t->min_len = min > UINT32_MAX ? UINT32_MAX : (uint32_t)min;
