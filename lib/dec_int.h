@@ -49,7 +49,11 @@ struct fsn__dec_tmpl {
     bool varlen;       /* has variable-length fields */
     uint32_t min_len;  /* bytes of the shortest record: fixed lengths + 1 per varlen field */
     struct fsn__dec_field *f;
+    struct fsn__dec_plan *plan; /* owned; NULL: decode field by field (dec_rec.c) */
 };
+
+/* Upper bound of the bytes of a template's plan (dec_rec.c), for memory bounds. */
+#define FSN__PLAN_MAX(nfields) (48 + 8 * (size_t)(nfields))
 
 /* What the header of a datagram says, needed to decode its records. */
 struct fsn__dec_hdr {
@@ -150,6 +154,15 @@ void fsn__pending_release(struct fsn__dec_ctx *x, uint16_t id);
  * the number of records decoded.
  */
 void fsn__field_plan(struct fsn__dec_field *f, uint8_t version, bool scope);
+
+/*
+ * dec_rec.c: a template's plan, the records of a fixed-length template
+ * decoded in groups of like fields. fsn__plan_build() sets t->plan, or
+ * leaves it NULL when the template does not qualify or memory is short
+ * (decoding is the same, only slower); fsn__plan_bytes() is its size.
+ */
+void fsn__plan_build(struct fsn__dec_tmpl *t);
+size_t fsn__plan_bytes(const struct fsn__dec_tmpl *t);
 uint32_t fsn__set_decode(struct fsn__dec_ctx *x, const struct fsn__dec_tmpl *t, struct fsn_rd body);
 
 /* dec_v9.c and dec_ipfix.c: whole datagrams after the session checks. */
