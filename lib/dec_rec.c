@@ -5,6 +5,9 @@
  * RFC 5103 biflow) or applying options data (sampling, system init time).
  * The element numbers are IANA's IPFIX registry (RFC 7012), which v9 field
  * types 1..79 share (RFC 3954 §8). docs/decoding.md lists the mapping.
+ * What each field does is decided once per template (fsn__field_plan,
+ * fsn__plan_build); records are then read by a plan, at fixed offsets, or
+ * walked field by field (docs/decoding.md, "How records are decoded").
  */
 #include <stdlib.h>
 #include <string.h>

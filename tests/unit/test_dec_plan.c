@@ -193,8 +193,8 @@ static void put_data(struct bld *b, const struct tmpl *t, uint16_t id, bool ipfi
 static struct recs fast_out, walk_out;
 
 /* One stream of n datagrams through both sessions; returns false at the first difference. */
-static bool run(uint8_t version, uint64_t seed, int n, size_t *records, size_t *planned,
-                size_t *unplanned)
+static bool run(uint8_t version, uint64_t seed, int n, size_t *records, size_t *buffered,
+                size_t *planned, size_t *unplanned)
 {
     bool ipfix = version == FSN_DEC_IPFIX;
     struct fsn_addr ex = test_exporter(1);
@@ -253,6 +253,7 @@ static bool run(uint8_t version, uint64_t seed, int n, size_t *records, size_t *
                 diag("datagram %d: record %zu differs", it, i);
                 same = false;
             }
+            *buffered += fast_out.r[i].m.buffered;
         }
         *records += fast_out.n;
         if (memcmp(fsn_dec_counters(fast), fsn_dec_counters(walk), sizeof(struct fsn_dec_counters)) ||
@@ -279,14 +280,16 @@ int main(void)
     static const uint8_t versions[] = {FSN_DEC_V9, FSN_DEC_IPFIX};
 
     for (size_t v = 0; v < 2; v++) {
-        size_t records = 0, planned = 0, unplanned = 0;
+        size_t records = 0, buffered = 0, planned = 0, unplanned = 0;
         bool all = true;
         for (uint64_t seed = 1; seed <= 12; seed++)
-            all = run(versions[v], seed * 0x9e3779b97f4a7c15ull, 600, &records, &planned,
-                      &unplanned) && all;
+            all = run(versions[v], seed * 0x9e3779b97f4a7c15ull, 600, &records, &buffered,
+                      &planned, &unplanned) && all;
         ok(all, "v%u: fixed-offset and walked decoding agree on every record, counter and "
                 "saved state (12 streams of 600 datagrams)", versions[v]);
         ok(records > 20000, "v%u: %zu records compared", versions[v], records);
+        ok(buffered > 100, "v%u: %zu of them decoded when their late template came",
+           versions[v], buffered);
         ok(planned > 0 && unplanned > 0,
            "v%u: both templates with a plan and without one were used (%zu, %zu)", versions[v],
            planned, unplanned);
