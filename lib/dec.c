@@ -178,25 +178,6 @@ static void pend_add(struct fsn__dec_ctx *x, uint16_t set_id, struct fsn_rd body
     s->c.buffered_sets++;
 }
 
-/* Decodes the records of a data set (RFC 3954 §5.3, RFC 7011 §3.3.1). */
-static uint32_t decode_set(struct fsn__dec_ctx *x, const struct fsn__dec_tmpl *t, struct fsn_rd body)
-{
-    uint32_t n = 0;
-
-    /*
-     * min_len > 0 (fsn__tmpl_finish), so each round consumes bytes. What is
-     * left shorter than a record is padding.
-     */
-    while (fsn_rd_left(&body) >= t->min_len) {
-        if (!fsn__rec_decode(x, t, &body)) {
-            x->malformed = true;
-            break;
-        }
-        n++;
-    }
-    return n;
-}
-
 void fsn__data_set(struct fsn__dec_ctx *x, uint16_t set_id, struct fsn_rd body)
 {
     const struct fsn__dec_tmpl *t = fsn__tmpl_find(x->s, set_id);
@@ -207,7 +188,7 @@ void fsn__data_set(struct fsn__dec_ctx *x, uint16_t set_id, struct fsn_rd body)
         pend_add(x, set_id, body);
         return;
     }
-    x->nrecords += decode_set(x, t, body);
+    x->nrecords += fsn__set_decode(x, t, body);
 }
 
 void fsn__pending_release(struct fsn__dec_ctx *x, uint16_t id)
@@ -233,7 +214,7 @@ void fsn__pending_release(struct fsn__dec_ctx *x, uint16_t id)
         if ((t = fsn__tmpl_find(s, id)) != NULL) {
             x->hdr = p->hdr;
             x->buffered = true;
-            decode_set(x, t, fsn_rd_make(p->data, p->len));
+            fsn__set_decode(x, t, fsn_rd_make(p->data, p->len));
         }
         free(p);
     }

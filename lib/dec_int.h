@@ -19,11 +19,21 @@
 #define FSN__MAX_SAMPLERS 16 /* sampler ids remembered per session */
 #define FSN__MIN_TMPL_ID 256
 
-/* One template field: an information element (IPFIX) or field type (v9). */
+/*
+ * One template field: an information element (IPFIX) or field type (v9),
+ * and what decoding does with it, worked out once when the template is
+ * accepted (fsn__tmpl_finish): `kind` 0 means the value is skipped by its
+ * length; `off` is the value's offset in a record of a fixed-length
+ * template. The derived members are functions of the others, the field's
+ * position and the version, so two templates compare equal byte for byte.
+ */
 struct fsn__dec_field {
-    uint32_t pen; /* enterprise number, 0 for IANA elements */
-    uint16_t ie;  /* element id without the enterprise bit */
-    uint16_t len; /* bytes, or FSN__VARLEN */
+    uint32_t pen;  /* enterprise number, 0 for IANA elements */
+    uint16_t ie;   /* element id without the enterprise bit */
+    uint16_t len;  /* bytes, or FSN__VARLEN */
+    uint16_t off;  /* fixed-length templates: offset in the record */
+    uint8_t kind;  /* dec_rec.c's enum kind: how the value is read */
+    uint8_t slot;  /* where dec_rec.c keeps it */
 };
 
 /*
@@ -39,7 +49,11 @@ struct fsn__dec_tmpl {
     bool varlen;       /* has variable-length fields */
     uint32_t min_len;  /* bytes of the shortest record: fixed lengths + 1 per varlen field */
     struct fsn__dec_field *f;
+    struct fsn__dec_plan *plan; /* owned; NULL: decode field by field (dec_rec.c) */
 };
+
+/* Upper bound of the bytes of a template's plan (dec_rec.c), for memory bounds. */
+#define FSN__PLAN_MAX(nfields) (48 + 8 * (size_t)(nfields))
 
 /* What the header of a datagram says, needed to decode its records. */
 struct fsn__dec_hdr {
@@ -94,6 +108,9 @@ struct fsn_dec_session {
     size_t nsamplers;
     uint64_t sys_init_ms;
     bool has_sys_init;
+
+    /* Tests only: decode fixed-length records by the bounded walk too. */
+    bool walk_only;
 };
 
 /* The state of decoding one datagram (or one buffered set). */
@@ -129,8 +146,24 @@ void fsn__tmpl_clear(struct fsn_dec_session *s);
 void fsn__data_set(struct fsn__dec_ctx *x, uint16_t set_id, struct fsn_rd body);
 void fsn__pending_release(struct fsn__dec_ctx *x, uint16_t id);
 
-/* dec_rec.c: records. Returns false when the set is malformed from this record on. */
-bool fsn__rec_decode(struct fsn__dec_ctx *x, const struct fsn__dec_tmpl *t, struct fsn_rd *r);
+/*
+ * dec_rec.c: fsn__field_plan() sets f->kind and f->slot for a field of a
+ * template of `version`; `scope` says it is an options scope field.
+ * fsn__set_decode() decodes the records of a data set, marks the datagram
+ * malformed when a variable-length value runs past the set, and returns
+ * the number of records decoded.
+ */
+void fsn__field_plan(struct fsn__dec_field *f, uint8_t version, bool scope);
+
+/*
+ * dec_rec.c: a template's plan, the records of a fixed-length template
+ * decoded in groups of like fields. fsn__plan_build() sets t->plan, or
+ * leaves it NULL when the template does not qualify or memory is short
+ * (decoding is the same, only slower); fsn__plan_bytes() is its size.
+ */
+void fsn__plan_build(struct fsn__dec_tmpl *t);
+size_t fsn__plan_bytes(const struct fsn__dec_tmpl *t);
+uint32_t fsn__set_decode(struct fsn__dec_ctx *x, const struct fsn__dec_tmpl *t, struct fsn_rd body);
 
 /* dec_v9.c and dec_ipfix.c: whole datagrams after the session checks. */
 void fsn__v9_decode(struct fsn__dec_ctx *x, struct fsn_rd r);

@@ -34,7 +34,16 @@ const struct fsn__dec_tmpl *fsn__tmpl_find(const struct fsn_dec_session *s, uint
 
 static size_t tmpl_bytes(const struct fsn__dec_tmpl *t)
 {
-    return (size_t)t->nfields * sizeof *t->f;
+    return (size_t)t->nfields * sizeof *t->f + fsn__plan_bytes(t);
+}
+
+/* Frees what a template owns. */
+static void tmpl_release(struct fsn__dec_tmpl *t)
+{
+    free(t->f);
+    free(t->plan);
+    t->f = NULL;
+    t->plan = NULL;
 }
 
 int fsn__tmpl_finish(struct fsn__dec_tmpl *t, uint8_t version)
@@ -49,9 +58,11 @@ int fsn__tmpl_finish(struct fsn__dec_tmpl *t, uint8_t version)
     if (!t->options && t->nscope != 0)
         return FSN_E_BADTMPL;
     for (size_t i = 0; i < t->nfields; i++) {
-        const struct fsn__dec_field *f = &t->f[i];
+        struct fsn__dec_field *f = &t->f[i];
         if (f->len == 0)
             return FSN_E_BADTMPL;
+        /* Offsets matter only when the whole record fits a set (<= 65535 bytes). */
+        f->off = (uint16_t)(min <= UINT16_MAX ? min : 0);
         if (version == FSN_DEC_IPFIX && f->len == FSN__VARLEN) {
             t->varlen = true;
             min += 1; /* the length byte of an empty value (RFC 7011 §7) */
@@ -60,16 +71,20 @@ int fsn__tmpl_finish(struct fsn__dec_tmpl *t, uint8_t version)
         }
         if (version != FSN_DEC_IPFIX && f->pen != 0)
             return FSN_E_BADTMPL;
+        fsn__field_plan(f, version, i < t->nscope);
     }
     /* A record longer than any datagram can never be decoded: keep the bound honest. */
     t->min_len = min > UINT32_MAX ? UINT32_MAX : (uint32_t)min;
+    free(t->plan);
+    t->plan = NULL;
+    fsn__plan_build(t);
     return 0;
 }
 
 static bool tmpl_same(const struct fsn__dec_tmpl *a, const struct fsn__dec_tmpl *b)
 {
     return a->nfields == b->nfields && a->nscope == b->nscope && a->options == b->options &&
-           memcmp(a->f, b->f, tmpl_bytes(a)) == 0;
+           memcmp(a->f, b->f, (size_t)a->nfields * sizeof *a->f) == 0;
 }
 
 int fsn__tmpl_store(struct fsn__dec_ctx *x, struct fsn__dec_tmpl *t)
@@ -81,16 +96,16 @@ int fsn__tmpl_store(struct fsn__dec_ctx *x, struct fsn__dec_tmpl *t)
     if (i < s->ntmpl && s->tmpl[i].id == id) {
         struct fsn__dec_tmpl *old = &s->tmpl[i];
         if (tmpl_same(old, t)) {
-            free(t->f);
+            tmpl_release(t);
         } else {
             s->tmpl_bytes -= tmpl_bytes(old);
-            free(old->f);
+            tmpl_release(old);
             *old = *t;
             s->tmpl_bytes += tmpl_bytes(old);
         }
     } else {
         if (s->ntmpl >= s->lim.max_templates) {
-            free(t->f);
+            tmpl_release(t);
             s->c.template_drops++;
             return FSN_E_LIMIT;
         }
@@ -101,7 +116,7 @@ int fsn__tmpl_store(struct fsn__dec_ctx *x, struct fsn__dec_tmpl *t)
                 cap = s->lim.max_templates;
             grown = realloc(s->tmpl, cap * sizeof *grown);
             if (!grown) {
-                free(t->f);
+                tmpl_release(t);
                 x->err = FSN_E_NOMEM;
                 return FSN_E_NOMEM;
             }
@@ -122,7 +137,7 @@ int fsn__tmpl_store(struct fsn__dec_ctx *x, struct fsn__dec_tmpl *t)
 static void remove_at(struct fsn_dec_session *s, size_t i)
 {
     s->tmpl_bytes -= tmpl_bytes(&s->tmpl[i]);
-    free(s->tmpl[i].f);
+    tmpl_release(&s->tmpl[i]);
     memmove(&s->tmpl[i], &s->tmpl[i + 1], (s->ntmpl - i - 1) * sizeof *s->tmpl);
     s->ntmpl--;
     s->c.templates = s->ntmpl;
@@ -153,7 +168,7 @@ void fsn__tmpl_withdraw_all(struct fsn_dec_session *s, bool options)
 void fsn__tmpl_clear(struct fsn_dec_session *s)
 {
     for (size_t i = 0; i < s->ntmpl; i++)
-        free(s->tmpl[i].f);
+        tmpl_release(&s->tmpl[i]);
     free(s->tmpl);
     s->tmpl = NULL;
     s->ntmpl = s->tmpl_cap = s->tmpl_bytes = 0;
@@ -273,7 +288,7 @@ int fsn_dec_saved_key(const uint8_t *buf, size_t len, struct fsn_addr *exporter,
 static void free_tmpls(struct fsn__dec_tmpl *t, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        free(t[i].f);
+        tmpl_release(&t[i]);
     free(t);
 }
 

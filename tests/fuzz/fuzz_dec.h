@@ -86,7 +86,8 @@ static void fuzz_dec_run(uint8_t version, const uint8_t *data, size_t size)
         size -= n;
         now += 700;
         bound = sizeof *s + lim.max_templates * (sizeof(struct fsn__dec_tmpl) +
-                                                 lim.max_fields * sizeof(struct fsn__dec_field)) +
+                                                 lim.max_fields * sizeof(struct fsn__dec_field) +
+                                                 FSN__PLAN_MAX(lim.max_fields)) +
                 lim.max_buffered_bytes;
         if (k->templates > lim.max_templates || fsn_dec_memory(s) > bound)
             abort();
