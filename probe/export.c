@@ -1,18 +1,14 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-#define _GNU_SOURCE /* sendmmsg */
 #include "probe/export.h"
 
 #include <errno.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "common/log.h"
-#include "lib/addr.h"
 
 static uint64_t mono_ns(void)
 {
@@ -50,44 +46,18 @@ int export_init(struct exporter *x, int version, uint32_t domain, uint32_t sampl
 int export_add_collector(struct exporter *x, const char *hostport, char *err, size_t errlen)
 {
     struct export_collector *c;
-    struct addrinfo hints, *res = NULL;
-    char host[256], port[8];
-    uint16_t portnum;
-    int rc, sndbuf = 4 << 20;
 
     if (x->ncol == EXPORT_MAX_COLLECTORS) {
         snprintf(err, errlen, "at most %d collectors", EXPORT_MAX_COLLECTORS);
         return -1;
     }
-    if (fsn_hostport_split(hostport, host, sizeof host, &portnum) != 0 || portnum == 0) {
-        snprintf(err, errlen, "collector \"%s\": expected HOST:PORT or [IPv6]:PORT", hostport);
-        return -1;
-    }
-    snprintf(port, sizeof port, "%u", portnum);
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_DGRAM;
-    rc = getaddrinfo(host, port, &hints, &res);
-    if (rc != 0) {
-        snprintf(err, errlen, "collector \"%s\": %s", hostport, gai_strerror(rc));
-        return -1;
-    }
     c = &x->col[x->ncol];
     memset(c, 0, sizeof *c);
     snprintf(c->name, sizeof c->name, "%s", hostport);
-    memcpy(&c->addr, res->ai_addr, res->ai_addrlen);
-    c->addrlen = res->ai_addrlen;
-    c->fd = socket(res->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    freeaddrinfo(res);
-    if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&c->addr, c->addrlen) != 0) {
-        snprintf(err, errlen, "collector \"%s\": %s", hostport, strerror(errno));
-        if (c->fd >= 0)
-            close(c->fd);
+    if (sock_sender_open(&c->s, hostport, 4 << 20, err, errlen) != 0)
         return -1;
-    }
-    setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
     c->locallen = sizeof c->local;
-    getsockname(c->fd, (struct sockaddr *)&c->local, &c->locallen);
+    getsockname(c->s.fd, (struct sockaddr *)&c->local, &c->locallen);
     x->ncol++;
     return 0;
 }
@@ -121,7 +91,7 @@ bool export_is_own(const struct exporter *x, const struct fsn_flow_key *k)
     for (int i = 0; i < x->ncol; i++) {
         uint8_t fam, a[16], la[16];
         uint16_t port, lport;
-        if (!sa_parts(&x->col[i].addr, &fam, a, &port) ||
+        if (!sa_parts(&x->col[i].s.dst, &fam, a, &port) ||
             !sa_parts(&x->col[i].local, &fam, la, &lport))
             continue;
         if (k->family == fam && k->dport == port && k->sport == lport &&
@@ -157,7 +127,6 @@ static void pace(struct exporter *x, uint32_t n)
 
 static void send_batch(struct exporter *x)
 {
-    struct mmsghdr msg[EXPORT_BATCH];
     struct iovec iov[EXPORT_BATCH];
 
     if (x->ndgram == 0 || x->ncol == 0) {
@@ -165,32 +134,19 @@ static void send_batch(struct exporter *x)
         return;
     }
     pace(x, x->ndgram);
-    memset(msg, 0, sizeof msg);
     for (uint32_t i = 0; i < x->ndgram; i++) {
         iov[i].iov_base = x->dgram[i];
         iov[i].iov_len = x->dlen[i];
-        msg[i].msg_hdr.msg_iov = &iov[i];
-        msg[i].msg_hdr.msg_iovlen = 1;
     }
     for (int c = 0; c < x->ncol; c++) {
         struct export_collector *col = &x->col[c];
-        uint32_t done = 0;
-        while (done < x->ndgram) {
-            int n = sendmmsg(col->fd, msg + done, x->ndgram - done, 0);
-            if (n > 0) {
-                done += (uint32_t)n;
-                col->sent += (uint32_t)n;
-                continue;
-            }
-            if (n < 0 && errno == EINTR)
-                continue;
-            /* One datagram could not go (refused, no buffer): count it and go on. */
+        unsigned sent = sock_sender_send(&col->s, iov, x->ndgram);
+        if (sent < x->ndgram) {
             static struct log_limit lim;
-            log_ratelimited(&lim, 10, LOG_WARNING, "export to %s: %s", col->name,
-                            strerror(errno));
-            col->errors++;
-            x->st.send_errors++;
-            done++;
+            x->st.send_errors += x->ndgram - sent;
+            log_ratelimited(&lim, 10, LOG_WARNING, "export to %s: %u of %u datagrams not sent: %s",
+                            col->name, x->ndgram - sent, x->ndgram,
+                            strerror(col->s.last_errno));
         }
     }
     x->ndgram = 0;
@@ -251,7 +207,7 @@ void export_flush(struct exporter *x, uint64_t now_ms)
 void export_fini(struct exporter *x)
 {
     for (int i = 0; i < x->ncol; i++)
-        close(x->col[i].fd);
+        sock_sender_close(&x->col[i].s);
     free(x->dgram);
     x->dgram = NULL;
     x->ncol = 0;

@@ -13,23 +13,20 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "common/sock.h"
 #include "lib/enc.h"
 #include "lib/flow.h"
 
 #define EXPORT_MAX_COLLECTORS 8
 #define EXPORT_QUEUE 1024   /* flows encoded at once */
-#define EXPORT_BATCH 64     /* datagrams sent per sendmmsg */
+#define EXPORT_BATCH SOCK_SEND_BATCH /* datagrams sent per sendmmsg */
 #define EXPORT_DGRAM_MAX 9000
 
 struct export_collector {
     char name[300];                /* as configured, for messages */
-    struct sockaddr_storage addr;  /* collector */
-    socklen_t addrlen;
+    struct sock_sender s;          /* the connected socket and its counters */
     struct sockaddr_storage local; /* our bound source address, so we can skip our own export */
     socklen_t locallen;
-    int fd;
-    uint64_t sent;                 /* datagrams sent */
-    uint64_t errors;               /* datagrams that failed to send */
 };
 
 struct export_stats {
