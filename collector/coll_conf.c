@@ -39,16 +39,6 @@ void coll_conf_fini(struct coll_conf *c)
     c->nallow = 0;
 }
 
-static int copy_arg(char *dst, size_t len, const char *s, char *err, size_t errlen)
-{
-    if (!*s || strlen(s) >= len) {
-        snprintf(err, errlen, "'%s' must be 1..%zu characters", s, len - 1);
-        return FSN_E_RANGE;
-    }
-    snprintf(dst, len, "%s", s);
-    return 0;
-}
-
 static int h_listen(void *ctx, int argc, char **argv, char *err, size_t errlen)
 {
     struct coll_conf *c = ctx;
@@ -75,7 +65,7 @@ static int h_spool(void *ctx, int argc, char **argv, char *err, size_t errlen)
 
     (void)argc;
     /* Leave room for "/flows-YYYYMMDD-HHMMSS-N.fsn.tmp". */
-    return copy_arg(c->spool, sizeof c->spool - 64, argv[0], err, errlen);
+    return fsn_conf_string(argv[0], c->spool, sizeof c->spool - 64, err, errlen);
 }
 
 static int h_user(void *ctx, int argc, char **argv, char *err, size_t errlen)
@@ -83,7 +73,7 @@ static int h_user(void *ctx, int argc, char **argv, char *err, size_t errlen)
     struct coll_conf *c = ctx;
 
     (void)argc;
-    return copy_arg(c->user, sizeof c->user, argv[0], err, errlen);
+    return fsn_conf_string(argv[0], c->user, sizeof c->user, err, errlen);
 }
 
 static int h_pidfile(void *ctx, int argc, char **argv, char *err, size_t errlen)
@@ -91,7 +81,7 @@ static int h_pidfile(void *ctx, int argc, char **argv, char *err, size_t errlen)
     struct coll_conf *c = ctx;
 
     (void)argc;
-    return copy_arg(c->pidfile, sizeof c->pidfile, argv[0], err, errlen);
+    return fsn_conf_string(argv[0], c->pidfile, sizeof c->pidfile, err, errlen);
 }
 
 static int h_rotate(void *ctx, int argc, char **argv, char *err, size_t errlen)
@@ -157,21 +147,11 @@ static int h_socket_buffer(void *ctx, int argc, char **argv, char *err, size_t e
     return fsn_conf_bytes(argv[0], 65536, 1u << 30, &c->socket_buffer, err, errlen);
 }
 
-static int set_u32(const char *s, uint64_t min, uint64_t max, uint32_t *out, char *err,
-                   size_t errlen)
-{
-    uint64_t v;
-    int ret = fsn_conf_uint(s, min, max, &v, err, errlen);
-
-    if (ret == 0)
-        *out = (uint32_t)v;
-    return ret;
-}
-
 static int h_max_exporters(void *ctx, int argc, char **argv, char *err, size_t errlen)
 {
     (void)argc;
-    return set_u32(argv[0], 1, 1000000, &((struct coll_conf *)ctx)->max_exporters, err, errlen);
+    return fsn_conf_u32(argv[0], 1, 1000000, &((struct coll_conf *)ctx)->max_exporters, err,
+                        errlen);
 }
 
 static int h_exporter_timeout(void *ctx, int argc, char **argv, char *err, size_t errlen)
@@ -189,7 +169,8 @@ static int h_exporter_timeout(void *ctx, int argc, char **argv, char *err, size_
 static int h_max_templates(void *ctx, int argc, char **argv, char *err, size_t errlen)
 {
     (void)argc;
-    return set_u32(argv[0], 1, 65535, &((struct coll_conf *)ctx)->max_templates, err, errlen);
+    return fsn_conf_u32(argv[0], 1, 65535, &((struct coll_conf *)ctx)->max_templates, err,
+                        errlen);
 }
 
 static int h_max_buffered(void *ctx, int argc, char **argv, char *err, size_t errlen)

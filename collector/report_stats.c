@@ -7,9 +7,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "collector/report.h"
+#include "common/bigmem.h"
 
 _Static_assert(sizeof(struct rep_kval) == 32, "statistics key has no hidden padding");
 
@@ -88,17 +88,10 @@ int rep_stats_parse(const char *s, enum rep_key *key, enum rep_order *order)
 static struct entry *table_alloc(size_t cap)
 {
     size_t bytes = cap * sizeof(struct entry);
-    void *p;
 
     if (bytes < (2u << 20))
         return calloc(cap, sizeof(struct entry));
-    p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
-        return NULL;
-#ifdef MADV_HUGEPAGE
-    madvise(p, bytes, MADV_HUGEPAGE);
-#endif
-    return p;
+    return bigmem_alloc(bytes);
 }
 
 static void table_free(struct entry *t, size_t cap)
@@ -108,7 +101,7 @@ static void table_free(struct entry *t, size_t cap)
     if (cap * sizeof(struct entry) < (2u << 20))
         free(t);
     else
-        munmap(t, cap * sizeof(struct entry));
+        bigmem_free(t, cap * sizeof(struct entry));
 }
 
 struct rep_stats *rep_stats_new(enum rep_key key)

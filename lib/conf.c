@@ -475,6 +475,29 @@ static bool same_word(const char *a, const char *b)
     return *a == '\0' && *b == '\0';
 }
 
+int fsn_conf_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out, char *err,
+                 size_t errlen)
+{
+    uint64_t v;
+    int ret = fsn_conf_uint(s, min, max, &v, err, errlen);
+
+    if (ret == 0)
+        *out = (uint32_t)v;
+    return ret;
+}
+
+int fsn_conf_string(const char *s, char *dst, size_t cap, char *err, size_t errlen)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n >= cap) {
+        snprintf(err, errlen, "must be 1 to %zu characters long", cap - 1);
+        return FSN_E_RANGE;
+    }
+    memcpy(dst, s, n + 1);
+    return 0;
+}
+
 int fsn_conf_bool(const char *s, bool *out, char *err, size_t errlen)
 {
     static const char *const yes[] = {"yes", "on", "true", "1"};

@@ -57,6 +57,11 @@ int fsn_conf_parse(const char *buf, size_t len, const char *filename,
  * Value helpers for handlers; each returns 0 or FSN_E_SYNTAX / FSN_E_RANGE
  * and writes a message into err.
  */
+/* fsn_conf_uint() for a 32-bit setting. */
+int fsn_conf_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out, char *err,
+                 size_t errlen);
+/* Copies a text setting (a path, a user name) into dst of `cap` bytes; empty or too long is FSN_E_RANGE. */
+int fsn_conf_string(const char *s, char *dst, size_t cap, char *err, size_t errlen);
 int fsn_conf_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *err,
                   size_t errlen);
 /* Seconds with an optional unit: "90", "90s", "2m", "1h", "1d". */

@@ -27,26 +27,6 @@ void probe_conf_defaults(struct probe_conf *c)
     c->frag_slots = 8192;
 }
 
-static int copy_str(char *dst, size_t cap, const char *s, char *err, size_t errlen)
-{
-    if (strlen(s) >= cap) {
-        snprintf(err, errlen, "value too long (at most %zu characters)", cap - 1);
-        return FSN_E_RANGE;
-    }
-    memcpy(dst, s, strlen(s) + 1);
-    return 0;
-}
-
-static int set_u32(uint32_t *dst, const char *s, uint64_t min, uint64_t max, char *err,
-                   size_t errlen)
-{
-    uint64_t v;
-    int rc = fsn_conf_uint(s, min, max, &v, err, errlen);
-    if (rc == 0)
-        *dst = (uint32_t)v;
-    return rc;
-}
-
 static int set_ms(uint32_t *dst, const char *s, char *err, size_t errlen)
 {
     uint64_t v;
@@ -61,7 +41,7 @@ static int set_ms(uint32_t *dst, const char *s, char *err, size_t errlen)
 static int d_interface(void *ctx, int argc, char **argv, char *err, size_t errlen)
 {
     (void)argc;
-    return copy_str(C->interface, sizeof C->interface, argv[0], err, errlen);
+    return fsn_conf_string(argv[0], C->interface, sizeof C->interface, err, errlen);
 }
 
 static int d_filter(void *ctx, int argc, char **argv, char *err, size_t errlen)
@@ -76,7 +56,7 @@ static int d_filter(void *ctx, int argc, char **argv, char *err, size_t errlen)
             strcat(buf, " ");
         strcat(buf, argv[i]);
     }
-    return copy_str(C->filter, sizeof C->filter, buf, err, errlen);
+    return fsn_conf_string(buf, C->filter, sizeof C->filter, err, errlen);
 }
 
 static int d_collector(void *ctx, int argc, char **argv, char *err, size_t errlen)
@@ -86,7 +66,8 @@ static int d_collector(void *ctx, int argc, char **argv, char *err, size_t errle
         snprintf(err, errlen, "at most %d collectors", EXPORT_MAX_COLLECTORS);
         return FSN_E_LIMIT;
     }
-    return copy_str(C->collector[C->ncollector++], sizeof C->collector[0], argv[0], err, errlen);
+    return fsn_conf_string(argv[0], C->collector[C->ncollector++], sizeof C->collector[0], err,
+                           errlen);
 }
 
 static int d_version(void *ctx, int argc, char **argv, char *err, size_t errlen)
@@ -108,20 +89,20 @@ static int d_version(void *ctx, int argc, char **argv, char *err, size_t errlen)
 static int d_domain(void *ctx, int argc, char **argv, char *err, size_t errlen)
 {
     (void)argc;
-    return set_u32(&C->domain, argv[0], 0, UINT32_MAX, err, errlen);
+    return fsn_conf_u32(argv[0], 0, UINT32_MAX, &C->domain, err, errlen);
 }
 
 static int d_sampling(void *ctx, int argc, char **argv, char *err, size_t errlen)
 {
     (void)argc;
     /* v5 carries the interval in 14 bits; keep one limit for every format. */
-    return set_u32(&C->sampling, argv[0], 1, 16383, err, errlen);
+    return fsn_conf_u32(argv[0], 1, 16383, &C->sampling, err, errlen);
 }
 
 static int d_max_flows(void *ctx, int argc, char **argv, char *err, size_t errlen)
 {
     (void)argc;
-    return set_u32(&C->max_flows, argv[0], 16, 100000000, err, errlen);
+    return fsn_conf_u32(argv[0], 16, 100000000, &C->max_flows, err, errlen);
 }
 
 static int d_active(void *ctx, int argc, char **argv, char *err, size_t errlen)
@@ -163,19 +144,19 @@ static int d_icmp(void *ctx, int argc, char **argv, char *err, size_t errlen)
 static int d_user(void *ctx, int argc, char **argv, char *err, size_t errlen)
 {
     (void)argc;
-    return copy_str(C->user, sizeof C->user, argv[0], err, errlen);
+    return fsn_conf_string(argv[0], C->user, sizeof C->user, err, errlen);
 }
 
 static int d_pidfile(void *ctx, int argc, char **argv, char *err, size_t errlen)
 {
     (void)argc;
-    return copy_str(C->pidfile, sizeof C->pidfile, argv[0], err, errlen);
+    return fsn_conf_string(argv[0], C->pidfile, sizeof C->pidfile, err, errlen);
 }
 
 static int d_snaplen(void *ctx, int argc, char **argv, char *err, size_t errlen)
 {
     (void)argc;
-    return set_u32(&C->snaplen, argv[0], 96, 262144, err, errlen);
+    return fsn_conf_u32(argv[0], 96, 262144, &C->snaplen, err, errlen);
 }
 
 static int d_promisc(void *ctx, int argc, char **argv, char *err, size_t errlen)
@@ -187,20 +168,20 @@ static int d_promisc(void *ctx, int argc, char **argv, char *err, size_t errlen)
 static int d_ifindex(void *ctx, int argc, char **argv, char *err, size_t errlen)
 {
     (void)argc;
-    return set_u32(&C->ifindex, argv[0], 0, UINT32_MAX, err, errlen);
+    return fsn_conf_u32(argv[0], 0, UINT32_MAX, &C->ifindex, err, errlen);
 }
 
 static int d_rate(void *ctx, int argc, char **argv, char *err, size_t errlen)
 {
     (void)argc;
     C->export_rate_set = true;
-    return set_u32(&C->export_rate, argv[0], 0, 10000000, err, errlen);
+    return fsn_conf_u32(argv[0], 0, 10000000, &C->export_rate, err, errlen);
 }
 
 static int d_mtu(void *ctx, int argc, char **argv, char *err, size_t errlen)
 {
     (void)argc;
-    return set_u32(&C->mtu, argv[0], 128, EXPORT_DGRAM_MAX, err, errlen);
+    return fsn_conf_u32(argv[0], 128, EXPORT_DGRAM_MAX, &C->mtu, err, errlen);
 }
 
 static int d_refresh(void *ctx, int argc, char **argv, char *err, size_t errlen)

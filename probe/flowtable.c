@@ -3,8 +3,8 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
+#include "common/bigmem.h"
 #include "lib/error.h"
 
 #define TCP_FIN 0x01
@@ -29,23 +29,10 @@ uint8_t ft_class_of(const struct fsn_flow_key *k, uint8_t tcp_flags)
 }
 
 /*
- * Table memory comes from anonymous mappings, which the kernel may back
- * with huge pages: a lookup in a large table then costs a cache miss but no
- * TLB miss. The entry array is reserved at the bound up front and only the
- * pages used are ever touched, so it never has to be copied to grow.
+ * Table memory comes from common/bigmem: huge-page friendly, and the entry
+ * array is reserved at the bound up front with only the pages used ever
+ * touched, so it never has to be copied to grow.
  */
-static void *map_table(size_t bytes)
-{
-    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                   -1, 0);
-    if (p == MAP_FAILED)
-        return NULL;
-#ifdef MADV_HUGEPAGE
-    madvise(p, bytes, MADV_HUGEPAGE);
-#endif
-    return p;
-}
-
 int ft_init(struct ft *t, uint32_t max_flows, const struct ft_timeouts *to, ft_emit_fn emit,
             void *arg)
 {
@@ -58,14 +45,12 @@ int ft_init(struct ft *t, uint32_t max_flows, const struct ft_timeouts *to, ft_e
     while (nmax < max_flows && nmax < (1u << 31))
         nmax <<= 1;
     t->nbucket_max = nmax;
-    t->bucket = map_table(FT_INITIAL_BUCKETS * sizeof *t->bucket);
+    t->bucket = bigmem_alloc(FT_INITIAL_BUCKETS * sizeof *t->bucket);
     t->cap = max_flows;
-    t->e = map_table((size_t)t->cap * sizeof *t->e);
+    t->e = bigmem_alloc((size_t)t->cap * sizeof *t->e);
     if (!t->bucket || !t->e) {
-        if (t->bucket)
-            munmap(t->bucket, FT_INITIAL_BUCKETS * sizeof *t->bucket);
-        if (t->e)
-            munmap(t->e, (size_t)t->cap * sizeof *t->e);
+        bigmem_free(t->bucket, FT_INITIAL_BUCKETS * sizeof *t->bucket);
+        bigmem_free(t->e, (size_t)t->cap * sizeof *t->e);
         return FSN_E_NOMEM;
     }
     memset(t->bucket, 0xff, FT_INITIAL_BUCKETS * sizeof *t->bucket);
@@ -83,10 +68,8 @@ int ft_init(struct ft *t, uint32_t max_flows, const struct ft_timeouts *to, ft_e
 
 void ft_fini(struct ft *t)
 {
-    if (t->e)
-        munmap(t->e, (size_t)t->cap * sizeof *t->e);
-    if (t->bucket)
-        munmap(t->bucket, ((size_t)t->nbucket_mask + 1) * sizeof *t->bucket);
+    bigmem_free(t->e, (size_t)t->cap * sizeof *t->e);
+    bigmem_free(t->bucket, ((size_t)t->nbucket_mask + 1) * sizeof *t->bucket);
     t->e = NULL;
     t->bucket = NULL;
 }
@@ -101,7 +84,7 @@ size_t ft_memory(const struct ft *t)
 static void grow_buckets(struct ft *t)
 {
     uint32_t n = (t->nbucket_mask + 1) * 2;
-    uint32_t *nb = map_table((size_t)n * sizeof *nb);
+    uint32_t *nb = bigmem_alloc((size_t)n * sizeof *nb);
 
     if (!nb)
         return; /* longer chains, still correct */
@@ -111,7 +94,7 @@ static void grow_buckets(struct ft *t)
         t->e[i].hnext = nb[h];
         nb[h] = i;
     }
-    munmap(t->bucket, ((size_t)t->nbucket_mask + 1) * sizeof *t->bucket);
+    bigmem_free(t->bucket, ((size_t)t->nbucket_mask + 1) * sizeof *t->bucket);
     t->bucket = nb;
     t->nbucket_mask = n - 1;
 }

@@ -293,24 +293,13 @@ static int h_max_hosts(void *ctx, int argc, char **argv, char *err, size_t errle
     return ret;
 }
 
-static int set_path(char *dst, size_t len, const char *s, const char *what, char *err,
-                    size_t errlen)
-{
-    if (strlen(s) >= len || !*s) {
-        snprintf(err, errlen, "%s must be 1..%zu characters", what, len - 1);
-        return FSN_E_RANGE;
-    }
-    snprintf(dst, len, "%s", s);
-    return 0;
-}
-
 static int h_rrd_dir(void *ctx, int argc, char **argv, char *err, size_t errlen)
 {
     struct agg_conf *c = ctx;
 
     (void)argc;
     /* Leave room for "/exporter/<v6 address>-<domain>.rrd". */
-    return set_path(c->rrd_dir, sizeof c->rrd_dir - 80, argv[0], "rrd-dir", err, errlen);
+    return fsn_conf_string(argv[0], c->rrd_dir, sizeof c->rrd_dir - 80, err, errlen);
 }
 
 static int h_rrdcached(void *ctx, int argc, char **argv, char *err, size_t errlen)
@@ -318,7 +307,7 @@ static int h_rrdcached(void *ctx, int argc, char **argv, char *err, size_t errle
     struct agg_conf *c = ctx;
 
     (void)argc;
-    return set_path(c->rrdcached, sizeof c->rrdcached, argv[0], "rrdcached", err, errlen);
+    return fsn_conf_string(argv[0], c->rrdcached, sizeof c->rrdcached, err, errlen);
 }
 
 static int h_state_file(void *ctx, int argc, char **argv, char *err, size_t errlen)
@@ -326,8 +315,7 @@ static int h_state_file(void *ctx, int argc, char **argv, char *err, size_t errl
     struct agg_conf *c = ctx;
 
     (void)argc;
-    return set_path(c->state_file, sizeof c->state_file - 64, argv[0], "state-file", err,
-                    errlen);
+    return fsn_conf_string(argv[0], c->state_file, sizeof c->state_file - 64, err, errlen);
 }
 
 const struct fsn_conf_directive agg_conf_directives[] = {

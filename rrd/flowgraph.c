@@ -137,23 +137,14 @@ static void traffic(struct ent *e, time_t end, long secs)
     free(data);
 }
 
-/* A DEF's file name with ':' escaped, as rrd_graph wants it. */
-static void def_path(const char *p, char *out, size_t len)
+/*
+ * Text with ':' and '\\' escaped, as rrd_graph wants them in a DEF's file
+ * name and in a legend (IPv6 addresses have colons).
+ */
+static void rrd_escape(const char *p, char *out, size_t len)
 {
     size_t o = 0;
     for (; *p && o + 2 < len; p++) {
-        if (*p == ':' || *p == '\\')
-            out[o++] = '\\';
-        out[o++] = *p;
-    }
-    out[o] = '\0';
-}
-
-/* Legend text with ':' escaped (IPv6 addresses), as rrd_graph wants it. */
-static void legend_text(const char *p, char *out, size_t len)
-{
-    size_t o = 0;
-    for (; *p && o + 3 < len; p++) {
         if (*p == ':' || *p == '\\')
             out[o++] = '\\';
         out[o++] = *p;
@@ -216,7 +207,7 @@ static int graph_total(const char *png, const char *rrd, const char *title, time
     static struct args a;
     char p[2500];
 
-    def_path(rrd, p, sizeof p);
+    rrd_escape(rrd, p, sizeof p);
     graph_head(&a, title, end, secs);
     add(&a, "DEF:i=%s:in_octets:AVERAGE", p);
     add(&a, "DEF:o=%s:out_octets:AVERAGE", p);
@@ -244,7 +235,7 @@ static int graph_stack(const char *png, const struct ent *e, size_t n, const cha
 
     graph_head(&a, title, end, secs);
     for (size_t i = 0; i < n; i++) {
-        def_path(e[i].path, p, sizeof p);
+        rrd_escape(e[i].path, p, sizeof p);
         add(&a, "DEF:i%zu=%s:in_octets:AVERAGE", i, p);
         add(&a, "DEF:o%zu=%s:out_octets:AVERAGE", i, p);
         add(&a, "CDEF:bi%zu=i%zu,UN,0,i%zu,IF,8,*", i, i, i);
@@ -252,7 +243,7 @@ static int graph_stack(const char *png, const struct ent *e, size_t n, const cha
     }
     for (size_t i = 0; i < n; i++) {
         char name[300];
-        legend_text(e[i].name, name, sizeof name);
+        rrd_escape(e[i].name, name, sizeof name);
         add(&a, "AREA:bi%zu#%s:%s%s", i, colors[i % 12], name, i ? ":STACK" : "");
     }
     for (size_t i = 0; i < n; i++)

@@ -483,6 +483,24 @@ static void test_bool(void)
     is_int(fsn_conf_bool("ye", &b, e, sizeof e), FSN_E_SYNTAX, "prefix of yes");
 }
 
+static void test_u32_and_string(void)
+{
+    char e[256], buf[6] = "old";
+    uint32_t v = 7;
+
+    is_int(fsn_conf_u32("4294967295", 0, UINT32_MAX, &v, e, sizeof e), 0, "u32 at its top");
+    is_uint(v, 4294967295u, "u32 value");
+    v = 7;
+    is_int(fsn_conf_u32("11", 1, 10, &v, e, sizeof e), FSN_E_RANGE, "u32 above its range");
+    is_uint(v, 7, "u32 untouched on error");
+    is_int(fsn_conf_string("abcde", buf, sizeof buf, e, sizeof e), 0, "string that just fits");
+    is_str(buf, "abcde", "string copied");
+    is_int(fsn_conf_string("abcdef", buf, sizeof buf, e, sizeof e), FSN_E_RANGE, "string too long");
+    is_str(e, "must be 1 to 5 characters long", "string message");
+    is_str(buf, "abcde", "string untouched on error");
+    is_int(fsn_conf_string("", buf, sizeof buf, e, sizeof e), FSN_E_RANGE, "empty string");
+}
+
 int main(void)
 {
     test_basic();
@@ -497,5 +515,6 @@ int main(void)
     test_seconds();
     test_bytes();
     test_bool();
+    test_u32_and_string();
     return tap_done();
 }
