@@ -49,13 +49,13 @@ struct probe_counters {
  * never the packet itself, in one 64-byte cache line per packet. Ticks
  * (once a second of flow time) travel in the batch too, at their place
  * between the packets, so the flow table sees exactly the sequence it
- * would in one thread. 1024 packets a batch and 8 batches in the ring
- * (530 KB) keep the threads from waking each other more than a few
- * thousand times a second.
+ * would in one thread. 4096 packets a batch and 4 batches in the ring
+ * (1 MB): a thread that waits is woken once a batch, and fewer wake-ups
+ * (than with batches of 1024) measurably cost the reader less.
  */
-#define BATCH_PKTS 1024
+#define BATCH_PKTS 4096
 #define BATCH_TICKS 8
-#define RING_BATCHES 8
+#define RING_BATCHES 4
 
 struct batch_pkt {
     struct fsn_pkt pk;
