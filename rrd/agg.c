@@ -728,7 +728,7 @@ static void ctr_add(struct fsn_state_ctr *c, int dir, uint64_t octets, uint64_t 
     }
 }
 
-static void add_flow(struct agg *a, const struct fsn_flow *f, const struct agg_exporter_id *x);
+static void add_flow(struct agg *a, const struct agg_rec *f, const struct agg_exporter_id *x);
 static void replay_deferred(struct agg *a);
 static void start_window(struct agg *a);
 
@@ -744,10 +744,35 @@ void agg__start_deferred(struct agg *a)
     replay_deferred(a);
 }
 
+void agg_rec_from_flow(struct agg_rec *r, const struct fsn_flow *f)
+{
+    memcpy(r->src, f->key.src, sizeof r->src);
+    memcpy(r->dst, f->key.dst, sizeof r->dst);
+    r->octets = f->octets;
+    r->packets = f->packets;
+    r->first_ms = f->first_ms;
+    r->last_ms = f->last_ms;
+    r->sport = f->key.sport;
+    r->dport = f->key.dport;
+    r->proto = f->key.proto;
+    r->family = f->key.family;
+}
+
 void agg_add(struct agg *a, const struct fsn_flow *f, const struct agg_exporter_id *x)
 {
+    struct agg_rec r;
+
+    agg_rec_from_flow(&r, f);
     a->stats.flows++;
-    add_flow(a, f, x);
+    add_flow(a, &r, x);
+}
+
+void agg_add_batch(struct agg *a, const struct agg_rec *r, size_t n,
+                   const struct agg_exporter_id *x)
+{
+    a->stats.flows += n;
+    for (size_t i = 0; i < n; i++)
+        add_flow(a, &r[i], x);
 }
 
 /*
@@ -755,7 +780,7 @@ void agg_add(struct agg *a, const struct fsn_flow *f, const struct agg_exporter_
  * here (bounded), so that they do not place the step window; once it is
  * placed, they are counted (as late) into its oldest step.
  */
-static bool defer_flow(struct agg *a, const struct fsn_flow *f, const struct agg_exporter_id *x)
+static bool defer_flow(struct agg *a, const struct agg_rec *f, const struct agg_exporter_id *x)
 {
     if (a->ndeferred >= AGG_DEFER_MAX)
         return false;
@@ -776,10 +801,10 @@ static void replay_deferred(struct agg *a)
         add_flow(a, &a->deferred[i].f, a->deferred[i].has_x ? &a->deferred[i].x : NULL);
 }
 
-static void add_flow(struct agg *a, const struct fsn_flow *f, const struct agg_exporter_id *x)
+static void add_flow(struct agg *a, const struct agg_rec *f, const struct agg_exporter_id *x)
 {
     uint64_t first = f->first_ms, last = f->last_ms;
-    const uint8_t fam = f->key.family;
+    const uint8_t fam = f->family;
     struct part p[AGG_RING_MAX + 1];
     size_t slot[AGG_RING_MAX + 1], kslot;
     uint32_t hash[2] = {0, 0};
@@ -816,8 +841,8 @@ static void add_flow(struct agg *a, const struct fsn_flow *f, const struct agg_e
         agg__close_due(a);
     }
 
-    src_local = fsn_family_addrlen(fam) && is_local(a, fam, f->key.src);
-    dst_local = fsn_family_addrlen(fam) && is_local(a, fam, f->key.dst);
+    src_local = fsn_family_addrlen(fam) && is_local(a, fam, f->src);
+    dst_local = fsn_family_addrlen(fam) && is_local(a, fam, f->dst);
     if (!src_local && !dst_local) {
         ctr_add(&a->sc.transit, 0, f->octets, f->packets);
         a->sc_dirty = true;
@@ -826,11 +851,11 @@ static void add_flow(struct agg *a, const struct fsn_flow *f, const struct agg_e
 
     /* The host lookups miss the cache most: start them before the rest of the work. */
     if (dst_local) {
-        hash[0] = host_hash(fam, f->key.dst);
+        hash[0] = host_hash(fam, f->dst);
         __builtin_prefetch(&a->hidx[hash[0] & a->hmask]);
     }
     if (src_local) {
-        hash[1] = host_hash(fam, f->key.src);
+        hash[1] = host_hash(fam, f->src);
         __builtin_prefetch(&a->hidx[hash[1] & a->hmask]);
     }
     n = parts_of(a, first, last, f->octets, f->packets, p, &late, &kflow);
@@ -850,7 +875,7 @@ static void add_flow(struct agg *a, const struct fsn_flow *f, const struct agg_e
             a->touched[slot[i]] = true;
         }
 
-    nsvc = match_services(a, f->key.proto, f->key.sport, f->key.dport, svc);
+    nsvc = match_services(a, f->proto, f->sport, f->dport, svc);
     if (x)
         xe = exporter_entity(a, x);
     if (src_local && dst_local) {
@@ -859,13 +884,13 @@ static void add_flow(struct agg *a, const struct fsn_flow *f, const struct agg_e
         a->sc_dirty = true;
     }
     for (int dir = 0; dir < 2; dir++) {
-        const uint8_t *addr = dir == 0 ? f->key.dst : f->key.src;
+        const uint8_t *addr = dir == 0 ? f->dst : f->src;
         if (dir == 0 ? !dst_local : !src_local)
             continue;
         add_parts(a, AGG_ENT_TOTAL, dir, p, slot, n, kslot, f->octets, f->packets);
         add_parts(a, host_entity(a, fam, addr, hash[dir], first, last), dir, p, slot, n, kslot, f->octets,
                   f->packets);
-        add_parts(a, a->proto0 + f->key.proto, dir, p, slot, n, kslot, f->octets, f->packets);
+        add_parts(a, a->proto0 + f->proto, dir, p, slot, n, kslot, f->octets, f->packets);
         for (size_t i = 0; i < nsvc; i++)
             add_parts(a, a->svc0 + svc[i], dir, p, slot, n, kslot, f->octets, f->packets);
         if (xe != AGG_NONE)

@@ -180,11 +180,42 @@ struct agg *agg_new(const struct agg_conf *conf, uint64_t now_ms, char *err, siz
 void agg_free(struct agg *a);
 
 /*
+ * What the aggregator reads of a flow record (72 bytes instead of struct
+ * fsn_flow's 136), so that records can be queued compactly between the
+ * thread that decodes and the one that aggregates. Addresses are zero-padded
+ * to 16 bytes; `family` is FSN_FAMILY_IPV4 or FSN_FAMILY_IPV6 (others are
+ * counted as transit).
+ */
+struct agg_rec {
+    uint8_t src[16];
+    uint8_t dst[16];
+    uint64_t octets;
+    uint64_t packets;
+    uint64_t first_ms;
+    uint64_t last_ms;
+    uint16_t sport;
+    uint16_t dport;
+    uint8_t proto;
+    uint8_t family;
+};
+
+/* Fills a compact record from a decoded flow. */
+void agg_rec_from_flow(struct agg_rec *r, const struct fsn_flow *f);
+
+/*
  * Counts one flow record sent by exporter `e` (NULL when unknown). The
  * record is not kept. May close steps (in memory) when its end time moves
  * the newest flow time on; the RRD writes happen in agg_tick()/agg_flush().
  */
 void agg_add(struct agg *a, const struct fsn_flow *f, const struct agg_exporter_id *e);
+
+/*
+ * Counts `n` records of exporter `e` (NULL when unknown), in order: the
+ * same as agg_add() on each, with the host table looked up a few records
+ * ahead. The records stay the caller's.
+ */
+void agg_add_batch(struct agg *a, const struct agg_rec *r, size_t n,
+                   const struct agg_exporter_id *e);
 
 /*
  * Adds an exporter's counters (see struct agg_exporter_delta) to its row and

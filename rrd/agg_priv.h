@@ -73,7 +73,7 @@ struct agg {
     uint64_t written_until_s; /* total.rrd's last update at start: steps before are written */
     uint64_t empty_run;      /* consecutive empty steps closed */
     struct {
-        struct fsn_flow f;
+        struct agg_rec f;
         struct agg_exporter_id x;
         bool has_x;
     } deferred[AGG_DEFER_MAX];
