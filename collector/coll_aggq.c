@@ -23,16 +23,26 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SPIN_ROUNDS 64     /* looks at an empty ring before the consumer sleeps */
-#define IDLE_WAIT_MS 200   /* the consumer's sleep when woken by no one (a safety net) */
+/*
+ * A sleeping consumer is woken once this many record messages wait (or at
+ * any other message): a wake-up per batch would cost the producer a system
+ * call and both threads a context switch per 256 records. Records queued
+ * below this wait at most until the next tick, which is behind them in the
+ * ring anyway.
+ */
+#define WAKE_BATCHES 16
+#define IDLE_WAIT_MS 1000  /* the consumer's sleep when woken by no one (a safety net) */
 #define FULL_WAIT_NS 20000 /* the producer's sleep while the ring is full */
 
-static void wake(struct coll_aggq *q)
+static void wake(struct coll_aggq *q, bool now)
 {
     uint64_t one = 1;
 
     atomic_thread_fence(memory_order_seq_cst);
-    if (atomic_load_explicit(&q->sleeping, memory_order_relaxed)) {
+    if (atomic_load_explicit(&q->sleeping, memory_order_relaxed) &&
+        (now || atomic_load_explicit(&q->head, memory_order_relaxed) -
+                        atomic_load_explicit(&q->tail, memory_order_relaxed) >=
+                    WAKE_BATCHES)) {
         /* A full counter (EAGAIN) still wakes the reader: nothing to do then. */
         ssize_t r = write(q->efd, &one, sizeof one);
         (void)r;
@@ -50,7 +60,7 @@ struct coll_aggq_msg *coll_aggq__begin(struct coll_aggq *q)
             struct timespec ts = {0, FULL_WAIT_NS};
             q->st.full_waits++;
             do {
-                wake(q);
+                wake(q, true);
                 nanosleep(&ts, NULL);
                 q->tail_seen = atomic_load_explicit(&q->tail, memory_order_acquire);
             } while (h - q->tail_seen >= COLL_AGGQ_SLOTS);
@@ -63,11 +73,12 @@ struct coll_aggq_msg *coll_aggq__begin(struct coll_aggq *q)
 static void publish(struct coll_aggq *q)
 {
     uint64_t h = atomic_load_explicit(&q->head, memory_order_relaxed);
+    bool records = q->cur->type == COLL_AGGQ_RECS;
 
     atomic_store_explicit(&q->head, h + 1, memory_order_release);
     q->cur = NULL;
     q->cur_x = NULL;
-    wake(q);
+    wake(q, !records);
 }
 
 void coll_aggq_push(struct coll_aggq *q)
@@ -165,19 +176,12 @@ static void *run(void *arg)
 {
     struct coll_aggq *q = arg;
     uint64_t t = atomic_load_explicit(&q->tail, memory_order_relaxed);
-    unsigned empty = 0;
 
     for (;;) {
         if (atomic_load_explicit(&q->head, memory_order_acquire) == t) {
-            if (++empty < SPIN_ROUNDS) {
-                sched_yield();
-            } else {
-                idle(q, t);
-                empty = 0;
-            }
+            idle(q, t);
             continue;
         }
-        empty = 0;
         bool more = handle(q, &q->ring[t & (COLL_AGGQ_SLOTS - 1)]);
         atomic_store_explicit(&q->tail, ++t, memory_order_release);
         if (!more)
