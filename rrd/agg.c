@@ -770,6 +770,11 @@ void agg_add(struct agg *a, const struct fsn_flow *f, const struct agg_exporter_
 void agg_add_batch(struct agg *a, const struct agg_rec *r, size_t n,
                    const struct agg_exporter_id *x)
 {
+    /*
+     * Prefetching the service map and host entries a few records ahead was
+     * tried and measured: no faster with the tables in L2 (10,000 hosts),
+     * slower with the host lookups done twice.
+     */
     a->stats.flows += n;
     for (size_t i = 0; i < n; i++)
         add_flow(a, &r[i], x);

@@ -211,8 +211,7 @@ void agg_add(struct agg *a, const struct fsn_flow *f, const struct agg_exporter_
 
 /*
  * Counts `n` records of exporter `e` (NULL when unknown), in order: the
- * same as agg_add() on each, with the host table looked up a few records
- * ahead. The records stay the caller's.
+ * same as agg_add() on each. The records stay the caller's.
  */
 void agg_add_batch(struct agg *a, const struct agg_rec *r, size_t n,
                    const struct agg_exporter_id *e);
