@@ -81,6 +81,12 @@ struct agg {
 
     /* Services: per protocol, port -> set id (0: none). */
     uint16_t *svc_map[256];
+    /*
+     * The same as one bit per port (8 KiB per protocol, so it stays in the
+     * first-level cache): most ports have no service, and two random ports
+     * would otherwise cost two misses into the 128-KiB map per record.
+     */
+    uint64_t *svc_any[256];
     uint32_t *set_off;
     uint16_t *set_mem;
     size_t set_len, nsets;
