@@ -6,10 +6,11 @@
  * release; the consumer loads head with acquire before reading the
  * message, and stores tail + 1 with release once it no longer needs it;
  * the producer loads tail with acquire before reusing the slot. Sleeping:
- * the consumer sets `sleeping`, then (after a full fence) looks at head once
- * more before blocking on the eventfd; the producer stores head, then (after
- * a full fence) looks at `sleeping` and writes the eventfd when it is set.
- * One of the two always sees the other's store, so no wake-up is lost.
+ * the consumer sets `sleeping`, then looks at head once more before
+ * blocking on the eventfd; the producer stores head, then looks at
+ * `sleeping` and writes the eventfd when it is set. These four accesses are
+ * sequentially consistent (not fences, which ThreadSanitizer cannot check),
+ * so one of the two always sees the other's store: no wake-up is lost.
  */
 #include "collector/coll_aggq.h"
 
@@ -38,8 +39,7 @@ static void wake(struct coll_aggq *q, bool now)
 {
     uint64_t one = 1;
 
-    atomic_thread_fence(memory_order_seq_cst);
-    if (atomic_load_explicit(&q->sleeping, memory_order_relaxed) &&
+    if (atomic_load_explicit(&q->sleeping, memory_order_seq_cst) &&
         (now || atomic_load_explicit(&q->head, memory_order_relaxed) -
                         atomic_load_explicit(&q->tail, memory_order_relaxed) >=
                     WAKE_BATCHES)) {
@@ -75,7 +75,7 @@ static void publish(struct coll_aggq *q)
     uint64_t h = atomic_load_explicit(&q->head, memory_order_relaxed);
     bool records = q->cur->type == COLL_AGGQ_RECS;
 
-    atomic_store_explicit(&q->head, h + 1, memory_order_release);
+    atomic_store_explicit(&q->head, h + 1, memory_order_seq_cst);
     q->cur = NULL;
     q->cur_x = NULL;
     wake(q, !records);
@@ -162,9 +162,8 @@ static void idle(struct coll_aggq *q, uint64_t t)
     struct pollfd p = {.fd = q->efd, .events = POLLIN, .revents = 0};
     uint64_t v;
 
-    atomic_store_explicit(&q->sleeping, 1, memory_order_relaxed);
-    atomic_thread_fence(memory_order_seq_cst);
-    if (atomic_load_explicit(&q->head, memory_order_relaxed) == t &&
+    atomic_store_explicit(&q->sleeping, 1, memory_order_seq_cst);
+    if (atomic_load_explicit(&q->head, memory_order_seq_cst) == t &&
         poll(&p, 1, IDLE_WAIT_MS) > 0) {
         ssize_t r = read(q->efd, &v, sizeof v);
         (void)r;

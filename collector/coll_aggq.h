@@ -26,7 +26,9 @@
 #include "rrd/agg.h"
 
 #define COLL_AGGQ_BATCH 256 /* records per message */
+#ifndef COLL_AGGQ_SLOTS /* (a build may set it smaller, to exercise a full ring) */
 #define COLL_AGGQ_SLOTS 512 /* messages in the ring (a power of two): 131,072 records */
+#endif
 
 enum coll_aggq_type {
     COLL_AGGQ_RECS,   /* n records of exporter x */
