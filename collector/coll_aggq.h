@@ -140,6 +140,12 @@ static inline struct agg_rec *coll_aggq_rec(struct coll_aggq *q, const struct ag
             m->x = *x;
         q->cur_x = x;
     }
+    /*
+     * The slots were last read by the aggregator thread, on another core:
+     * claim them for writing a few records ahead.
+     */
+    if (m->n + 4 < COLL_AGGQ_BATCH)
+        __builtin_prefetch(&m->r[m->n + 4], 1);
     return &m->r[m->n++];
 }
 

@@ -753,20 +753,6 @@ void agg__start_deferred(struct agg *a)
     replay_deferred(a);
 }
 
-void agg_rec_from_flow(struct agg_rec *r, const struct fsn_flow *f)
-{
-    memcpy(r->src, f->key.src, sizeof r->src);
-    memcpy(r->dst, f->key.dst, sizeof r->dst);
-    r->octets = f->octets;
-    r->packets = f->packets;
-    r->first_ms = f->first_ms;
-    r->last_ms = f->last_ms;
-    r->sport = f->key.sport;
-    r->dport = f->key.dport;
-    r->proto = f->key.proto;
-    r->family = f->key.family;
-}
-
 void agg_add(struct agg *a, const struct fsn_flow *f, const struct agg_exporter_id *x)
 {
     struct agg_rec r;

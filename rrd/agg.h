@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "lib/addr.h"
 #include "lib/conf.h"
@@ -199,8 +200,20 @@ struct agg_rec {
     uint8_t family;
 };
 
-/* Fills a compact record from a decoded flow. */
-void agg_rec_from_flow(struct agg_rec *r, const struct fsn_flow *f);
+/* Fills a compact record from a decoded flow (inline: the receive thread does it per record). */
+static inline void agg_rec_from_flow(struct agg_rec *r, const struct fsn_flow *f)
+{
+    memcpy(r->src, f->key.src, sizeof r->src);
+    memcpy(r->dst, f->key.dst, sizeof r->dst);
+    r->octets = f->octets;
+    r->packets = f->packets;
+    r->first_ms = f->first_ms;
+    r->last_ms = f->last_ms;
+    r->sport = f->key.sport;
+    r->dport = f->key.dport;
+    r->proto = f->key.proto;
+    r->family = f->key.family;
+}
 
 /*
  * Counts one flow record sent by exporter `e` (NULL when unknown). The
