@@ -54,19 +54,19 @@ struct coll_aggq_msg *coll_aggq__begin(struct coll_aggq *q)
 {
     uint64_t h = atomic_load_explicit(&q->head, memory_order_relaxed);
 
-    if (h - q->tail_seen >= COLL_AGGQ_SLOTS) {
+    if (h - q->tail_seen >= q->slots) {
         q->tail_seen = atomic_load_explicit(&q->tail, memory_order_acquire);
-        if (h - q->tail_seen >= COLL_AGGQ_SLOTS) {
+        if (h - q->tail_seen >= q->slots) {
             struct timespec ts = {0, FULL_WAIT_NS};
             q->st.full_waits++;
             do {
                 wake(q, true);
                 nanosleep(&ts, NULL);
                 q->tail_seen = atomic_load_explicit(&q->tail, memory_order_acquire);
-            } while (h - q->tail_seen >= COLL_AGGQ_SLOTS);
+            } while (h - q->tail_seen >= q->slots);
         }
     }
-    q->cur = &q->ring[h & (COLL_AGGQ_SLOTS - 1)];
+    q->cur = &q->ring[h & (q->slots - 1)];
     return q->cur;
 }
 
@@ -181,7 +181,7 @@ static void *run(void *arg)
             idle(q, t);
             continue;
         }
-        bool more = handle(q, &q->ring[t & (COLL_AGGQ_SLOTS - 1)]);
+        bool more = handle(q, &q->ring[t & (q->slots - 1)]);
         atomic_store_explicit(&q->tail, ++t, memory_order_release);
         if (!more)
             break;
@@ -189,12 +189,18 @@ static void *run(void *arg)
     return NULL;
 }
 
-struct coll_aggq *coll_aggq_new(struct agg *agg, char *err, size_t errlen)
+struct coll_aggq *coll_aggq_new(struct agg *agg, unsigned slots, char *err, size_t errlen)
 {
     struct coll_aggq *q;
     sigset_t all, old;
     int r;
 
+    if (slots == 0)
+        slots = COLL_AGGQ_SLOTS;
+    if (slots & (slots - 1)) {
+        snprintf(err, errlen, "aggregator queue: %u slots is not a power of two", slots);
+        return NULL;
+    }
     if (posix_memalign((void **)&q, 64, sizeof *q) != 0) {
         snprintf(err, errlen, "out of memory for the aggregator queue");
         return NULL;
@@ -204,8 +210,9 @@ struct coll_aggq *coll_aggq_new(struct agg *agg, char *err, size_t errlen)
     atomic_init(&q->tail, 0);
     atomic_init(&q->sleeping, 0);
     q->agg = agg;
+    q->slots = slots;
     q->efd = -1;
-    if (posix_memalign((void **)&q->ring, 64, COLL_AGGQ_SLOTS * sizeof *q->ring) != 0) {
+    if (posix_memalign((void **)&q->ring, 64, slots * sizeof *q->ring) != 0) {
         q->ring = NULL;
         snprintf(err, errlen, "out of memory for the aggregator queue");
         goto fail;

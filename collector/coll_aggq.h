@@ -26,9 +26,7 @@
 #include "rrd/agg.h"
 
 #define COLL_AGGQ_BATCH 256 /* records per message */
-#ifndef COLL_AGGQ_SLOTS /* (a build may set it smaller, to exercise a full ring) */
-#define COLL_AGGQ_SLOTS 512 /* messages in the ring (a power of two): 131,072 records */
-#endif
+#define COLL_AGGQ_SLOTS 512 /* messages in the ring by default: 131,072 records */
 
 enum coll_aggq_type {
     COLL_AGGQ_RECS,   /* n records of exporter x */
@@ -73,6 +71,7 @@ struct coll_aggq {
     /* Shared, set up before the thread starts. */
     _Alignas(64) struct agg *agg; /* the aggregator thread's while it runs */
     struct coll_aggq_msg *ring;
+    uint64_t slots; /* messages in the ring, a power of two */
     int efd;
     pthread_t thread;
     bool running;
@@ -82,11 +81,11 @@ struct coll_aggq {
 };
 
 /*
- * Allocates the ring and starts the aggregator thread, which owns `agg`
- * until coll_aggq_stop(). Returns NULL with a message in err (agg stays
- * the caller's then).
+ * Allocates a ring of `slots` messages (a power of two; 0: COLL_AGGQ_SLOTS)
+ * and starts the aggregator thread, which owns `agg` until coll_aggq_stop().
+ * Returns NULL with a message in err (agg stays the caller's then).
  */
-struct coll_aggq *coll_aggq_new(struct agg *agg, char *err, size_t errlen);
+struct coll_aggq *coll_aggq_new(struct agg *agg, unsigned slots, char *err, size_t errlen);
 
 /*
  * The slot for the next record of exporter x (its id must stay unchanged

@@ -60,7 +60,7 @@ int coll_init(struct coll *c, const struct coll_conf *conf, bool replay, uint64_
         struct agg *a = agg_new(&conf->agg, wall_ms, err, errlen);
         if (!a)
             goto fail;
-        if (!(c->aq = coll_aggq_new(a, err, errlen))) {
+        if (!(c->aq = coll_aggq_new(a, 0, err, errlen))) {
             agg_free(a);
             goto fail;
         }
