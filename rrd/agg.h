@@ -8,7 +8,8 @@
  * The counting rules are in docs/counting.md, the RRD layout in
  * docs/rrd-files.md, the state file in docs/state-file.md.
  *
- * Threading: one thread owns a struct agg and calls every function on it.
+ * Threading: one thread owns a struct agg and calls every function on it
+ * (in flowcollectd, the aggregator thread of collector/coll_aggq.c).
  * When rrdcached is configured, agg_new() ignores SIGPIPE for the process,
  * because librrd's client writes to the daemon's socket and a daemon restart
  * would otherwise kill the collector.
@@ -244,7 +245,9 @@ void agg_exporter_stats(struct agg *a, const struct agg_exporter_id *e,
  * (0: no limit), retries rrdcached after a failure, and publishes the state
  * file when a step closed or a second passed. Returns the number of closed
  * steps still waiting to be written everywhere. A budget of a few tens of
- * milliseconds keeps the receive loop responsive: the first step after
+ * milliseconds bounds how long records wait meanwhile (in flowcollectd
+ * they queue, then the receive thread waits and the socket buffers fill):
+ * the first step after
  * start-up may have thousands of files to create (seconds of work), which
  * then spreads over many calls.
  */
