@@ -57,8 +57,13 @@ int coll_init(struct coll *c, const struct coll_conf *conf, bool replay, uint64_
                  tr.templates, tr.sessions, conf->spool, COLL_TMPL_FILE, tr.rejected);
     c->tmpl_sig = 0;
     if (conf->agg.rrd_dir[0] || conf->agg.state_file[0]) {
-        if (!(c->agg = agg_new(&conf->agg, wall_ms, err, errlen)))
+        struct agg *a = agg_new(&conf->agg, wall_ms, err, errlen);
+        if (!a)
             goto fail;
+        if (!(c->aq = coll_aggq_new(a, 0, err, errlen))) {
+            agg_free(a);
+            goto fail;
+        }
     }
     return 0;
 fail:
@@ -89,13 +94,19 @@ static void emit(void *arg, const struct fsn_flow *f, const struct fsn_dec_meta 
         g.key.family = FSN_FAMILY_IPV4;
         c->st.noaddr++;
         coll_store_add(&c->store, &g, &e->ffx, c->now_ms);
-        if (c->agg)
-            agg_add(c->agg, &g, &e->aggx);
+        if (c->aq)
+            agg_rec_from_flow(coll_aggq_rec(c->aq, &e->aggx), &g);
         return;
     }
     coll_store_add(&c->store, f, &e->ffx, c->now_ms);
-    if (c->agg)
-        agg_add(c->agg, f, &e->aggx);
+    if (c->aq)
+        agg_rec_from_flow(coll_aggq_rec(c->aq, &e->aggx), f);
+}
+
+void coll_push(struct coll *c)
+{
+    if (c->aq)
+        coll_aggq_push(c->aq);
 }
 
 static void drop(struct coll *c, const struct fsn_addr *src, enum coll_src_why why, uint64_t now_ms)
@@ -126,9 +137,9 @@ void coll_datagram(struct coll *c, const struct fsn_addr *src, const uint8_t *da
         } else {
             /* Too broken to tell its session: the aggregator's global count only. */
             drop(c, src, COLL_SRC_NOT_NETFLOW, now_ms);
-            if (c->agg) {
+            if (c->aq) {
                 struct agg_exporter_delta d = {.malformed = 1};
-                agg_exporter_stats(c->agg, NULL, &d);
+                coll_aggq_exporter_stats(c->aq, NULL, &d);
             }
         }
         return;
@@ -149,6 +160,8 @@ void coll_datagram(struct coll *c, const struct fsn_addr *src, const uint8_t *da
                                 "exporter %s silent for %u s or more: its session makes room",
                                 coll_exporter_name(old, name, sizeof name),
                                 c->conf->exporter_timeout);
+                /* Queued records name their exporter by its address in memory. */
+                coll_push(c);
                 coll_exptab_remove(&c->ex, old);
                 e = coll_exptab_add(&c->ex, src, version, domain);
             }
@@ -232,8 +245,8 @@ static void report_exporter(struct coll *c, struct coll_exporter *e)
     if (e->reported && !d.datagrams && !d.records && !d.records_lost && !d.malformed &&
         !d.no_template && d.templates == e->rep_templates && e->last_ms == e->rep_last_ms)
         return;
-    if (c->agg)
-        agg_exporter_stats(c->agg, &e->aggx, &d);
+    if (c->aq)
+        coll_aggq_exporter_stats(c->aq, &e->aggx, &d);
     if (d.records_lost) {
         char name[96];
         log_ratelimited(&c->lim_lost, 60, LOG_WARNING, "exporter %s: %llu %s lost (sequence gap)",
@@ -278,8 +291,8 @@ void coll_tick(struct coll *c, uint64_t now_ms, uint64_t wall_ms, unsigned budge
     for (size_t i = 0; i < c->ex.n; i++)
         fsn_dec_expire(c->ex.list[i]->s, now_ms);
     report_all(c);
-    if (c->agg)
-        agg_tick(c->agg, wall_ms, budget_ms);
+    if (c->aq)
+        coll_aggq_tick(c->aq, wall_ms, budget_ms);
     if (!c->replay && c->conf->stats_interval &&
         (now_ms >= c->log_ms + (uint64_t)c->conf->stats_interval * 1000 || now_ms < c->log_ms)) {
         c->log_ms = now_ms;
@@ -371,16 +384,18 @@ void coll_log_report(struct coll *c, bool all, const char *tag)
                  (unsigned long long)r->n[COLL_SRC_TABLE_FULL]);
         r->logged = sum;
     }
-    if (c->agg) {
+    if (c->aq) {
         struct agg_stats a;
-        agg_get_stats(c->agg, &a);
+        coll_aggq_agg_stats(c->aq, &a);
         log_info("%s: aggregator: flows %llu late %llu future %llu steps %llu rrd-updates %llu "
-                 "rrd-errors %llu rrd-dropped %llu rrd-pending %llu hosts-evicted %llu",
+                 "rrd-errors %llu rrd-dropped %llu rrd-pending %llu hosts-evicted %llu "
+                 "queue-batches %llu queue-full-waits %llu",
                  tag, (unsigned long long)a.flows, (unsigned long long)a.late,
                  (unsigned long long)a.future, (unsigned long long)a.steps_closed,
                  (unsigned long long)a.rrd_updates, (unsigned long long)a.rrd_errors,
                  (unsigned long long)a.rrd_dropped, (unsigned long long)a.rrd_pending,
-                 (unsigned long long)a.hosts_evicted);
+                 (unsigned long long)a.hosts_evicted, (unsigned long long)c->aq->st.batches,
+                 (unsigned long long)c->aq->st.full_waits);
     }
 }
 
@@ -393,14 +408,14 @@ void coll_finish(struct coll *c, uint64_t now_ms, uint64_t wall_ms)
         coll_store_expire(&c->store, now_ms, c->conf->expire_age, c->conf->expire_size);
     save_templates(c, now_ms, true);
     report_all(c);
-    if (c->agg)
-        agg_flush(c->agg, wall_ms);
+    if (c->aq)
+        coll_aggq_stop(c->aq, true, wall_ms);
 }
 
 void coll_fini(struct coll *c, uint64_t now_ms)
 {
     coll_store_fini(&c->store, now_ms);
-    agg_free(c->agg);
-    c->agg = NULL;
+    coll_aggq_free(c->aq);
+    c->aq = NULL;
     coll_exptab_fini(&c->ex);
 }

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "collector/coll_aggq.h"
 #include "collector/coll_conf.h"
 #include "collector/coll_exp.h"
 #include "collector/coll_store.h"
@@ -38,7 +39,11 @@ struct coll {
     struct coll_exptab ex;
     struct coll_srctab src;
     struct coll_store store;
-    struct agg *agg; /* NULL when neither rrd-dir nor state-file is configured */
+    /*
+     * The aggregator, on its own thread behind a queue; NULL when neither
+     * rrd-dir nor state-file is configured.
+     */
+    struct coll_aggq *aq;
     struct coll_stats st;
     bool replay; /* files opened lazily; no periodic log */
     /* The datagram being decoded, for the emit callback. */
@@ -67,6 +72,12 @@ void coll_datagram(struct coll *c, const struct fsn_addr *src, const uint8_t *da
                    uint64_t now_ms);
 
 /*
+ * Hands the records decoded so far to the aggregator thread (they are
+ * otherwise queued in batches): to call after each receive batch.
+ */
+void coll_push(struct coll *c);
+
+/*
  * Periodic work, about once a second of receive time: flow file blocks and
  * rotation, retention and template saving after a rotation, buffered data
  * expiry, exporter counters to the aggregator, the aggregator's tick
@@ -92,8 +103,9 @@ void coll_log_report(struct coll *c, bool all, const char *tag);
 /*
  * Shutdown, first part: closes and renames the open flow file, gives up
  * buffered data (counted as without template), saves the templates, hands
- * the final counters to the aggregator and flushes it (open steps written,
- * state file published). The counters stay readable for a last report.
+ * the final counters to the aggregator, has it flush (open steps written,
+ * state file published) and waits for its thread to end. The counters stay
+ * readable for a last report.
  */
 void coll_finish(struct coll *c, uint64_t now_ms, uint64_t wall_ms);
 

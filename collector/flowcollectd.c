@@ -210,6 +210,7 @@ static unsigned receive(struct coll *c, struct coll_net *net, size_t i, int roun
             coll_datagram(c, &src, net->batch.data + (size_t)j * net->batch.bufsize,
                           net->batch.len[j], now);
         }
+        coll_push(c);
         total += (unsigned)k;
         if (k < COLL_BATCH)
             break;

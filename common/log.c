@@ -2,31 +2,41 @@
 #include "common/log.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
-static const char *log_ident = "flowsnmp";
-static bool log_stderr = true;
-static int log_max = LOG_INFO;
+/*
+ * Set by log_init, which a program calls again on SIGHUP while other
+ * threads (flowcollectd's aggregator) may be logging: atomics, so that
+ * each reader sees either the old or the new value.
+ */
+static _Atomic(const char *) log_ident = "flowsnmp";
+static atomic_bool log_stderr = true;
+static atomic_int log_max = LOG_INFO;
 
 void log_init(const char *ident, bool to_stderr, int max_priority)
 {
-    log_ident = ident;
-    log_stderr = to_stderr;
-    log_max = max_priority;
+    atomic_store(&log_ident, ident);
+    atomic_store(&log_max, max_priority);
     if (!to_stderr)
         openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+    atomic_store(&log_stderr, to_stderr);
 }
 
 __attribute__((format(printf, 2, 0))) static void vlog(int priority, const char *fmt, va_list ap)
 {
-    if (priority > log_max)
+    if (priority > atomic_load(&log_max))
         return;
-    if (log_stderr) {
-        fprintf(stderr, "%s: ", log_ident);
-        vfprintf(stderr, fmt, ap);
-        fputc('\n', stderr);
+    if (atomic_load(&log_stderr)) {
+        /* One line in one call, so that the lines of two threads never interleave. */
+        char line[2048];
+        int n = snprintf(line, sizeof line, "%s: ", atomic_load(&log_ident));
+        if (n < 0 || (size_t)n >= sizeof line)
+            n = 0;
+        vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+        fprintf(stderr, "%s\n", line);
     } else {
         vsyslog(priority, fmt, ap);
     }

@@ -35,6 +35,12 @@
 
 /* Smallest record: descriptor, exporter, two IPv4 addresses, proto, four 1-byte varints. */
 #define RECORD_MIN 16u
+/*
+ * Longest record: descriptor 2, exporter 1, two IPv6 addresses 32, proto 1,
+ * four 64-bit varints 40, ports 4, flags and ToS 2, VLAN varint 3, five
+ * 32-bit varints 25, IPv6 next hop 16, masks 2, end reason 1.
+ */
+#define RECORD_MAX 129u
 /* Exporter table entry: family, version, domain, address. */
 #define EXP_ENTRY(alen) (6u + (alen))
 #define DICT_MAX (1u + FSN_FF_EXPORTERS_MAX * EXP_ENTRY(16u))
@@ -63,18 +69,24 @@ static uint64_t unzigzag(uint64_t z)
     return z >> 1 ^ (0 - (z & 1));
 }
 
-/* Appends an unsigned LEB128 varint (1 to 10 bytes). */
-static void wr_varint(struct fsn_wr *w, uint64_t v)
+/*
+ * Stores an unsigned LEB128 varint (1 to 10 bytes) at p, which has room for
+ * it (see RECORD_MAX); returns the byte after it.
+ */
+static inline uint8_t *put_varint(uint8_t *p, uint64_t v)
 {
-    uint8_t b[10];
-    size_t n = 0;
-
     while (v >= 0x80) {
-        b[n++] = (uint8_t)(v | 0x80);
+        *p++ = (uint8_t)(v | 0x80);
         v >>= 7;
     }
-    b[n++] = (uint8_t)v;
-    fsn_wr_bytes(w, b, n);
+    *p++ = (uint8_t)v;
+    return p;
+}
+
+static inline uint8_t *put16(uint8_t *p, uint16_t v)
+{
+    fsn_store16(p, v);
+    return p + 2;
 }
 
 /* Reads a varint of at most 10 bytes whose value fits 64 bits. */
@@ -354,8 +366,11 @@ uint32_t fsn_ff_builder_records(const struct fsn_ff_builder *b)
 
 static bool exp_eq(const struct fsn_ff_exporter *a, const struct fsn_ff_exporter *b)
 {
-    return a->addr.family == b->addr.family && a->version == b->version && a->domain == b->domain &&
-           memcmp(a->addr.a, b->addr.a, fsn_family_addrlen(a->addr.family)) == 0;
+    if (a->addr.family != b->addr.family || a->version != b->version || a->domain != b->domain)
+        return false;
+    if (a->addr.family == FSN_FAMILY_IPV4)
+        return fsn_load32(a->addr.a) == fsn_load32(b->addr.a);
+    return memcmp(a->addr.a, b->addr.a, fsn_family_addrlen(a->addr.family)) == 0;
 }
 
 static uint32_t exp_hash(const struct fsn_ff_exporter *x)
@@ -390,8 +405,24 @@ static uint32_t exp_find(const struct fsn_ff_builder *b, const struct fsn_ff_exp
     return UINT32_MAX;
 }
 
-static void encode_record(struct fsn_wr *w, const struct fsn_flow *f, uint32_t xi,
-                          uint64_t prev_end)
+static bool nexthop_set(const uint8_t *nh, uint8_t family)
+{
+    uint64_t x[2];
+
+    if (family == FSN_FAMILY_IPV4)
+        return fsn_load32(nh) != 0;
+    memcpy(x, nh, 16);
+    return (x[0] | x[1]) != 0;
+}
+
+/*
+ * Encodes a record at p, which has room for RECORD_MAX bytes; returns the
+ * byte after it. Written with plain stores rather than a checked cursor:
+ * this runs for every record the collector receives, and the bound above
+ * is checked once by the caller instead of per field.
+ */
+static uint8_t *encode_record(uint8_t *p, const struct fsn_flow *f, uint32_t xi,
+                              uint64_t prev_end)
 {
     const struct fsn_flow_key *k = &f->key;
     size_t alen = fsn_family_addrlen(k->family);
@@ -407,61 +438,66 @@ static void encode_record(struct fsn_wr *w, const struct fsn_flow *f, uint32_t x
     d |= f->src_as ? D_SRCAS : 0;
     d |= f->dst_as ? D_DSTAS : 0;
     d |= f->sampling != 1 ? D_SAMPLING : 0;
-    for (size_t i = 0; i < alen; i++) {
-        if (f->nexthop[i]) {
-            d |= D_NEXTHOP;
-            break;
-        }
-    }
+    d |= nexthop_set(f->nexthop, k->family) ? D_NEXTHOP : 0;
     d |= (f->src_mask || f->dst_mask) ? D_MASKS : 0;
     d |= f->end_reason ? D_REASON : 0;
 
-    fsn_wr_u16(w, d);
-    fsn_wr_u8(w, (uint8_t)xi);
-    fsn_wr_bytes(w, k->src, alen);
-    fsn_wr_bytes(w, k->dst, alen);
-    fsn_wr_u8(w, k->proto);
-    wr_varint(w, f->packets);
-    wr_varint(w, f->octets);
-    wr_varint(w, zigzag(f->last_ms - prev_end));
-    wr_varint(w, zigzag(f->last_ms - f->first_ms));
+    p = put16(p, d);
+    *p++ = (uint8_t)xi;
+    if (alen == 4) {
+        memcpy(p, k->src, 4);
+        memcpy(p + 4, k->dst, 4);
+    } else {
+        memcpy(p, k->src, 16);
+        memcpy(p + 16, k->dst, 16);
+    }
+    p += 2 * alen;
+    *p++ = k->proto;
+    p = put_varint(p, f->packets);
+    p = put_varint(p, f->octets);
+    p = put_varint(p, zigzag(f->last_ms - prev_end));
+    p = put_varint(p, zigzag(f->last_ms - f->first_ms));
     if (d & D_SPORT)
-        fsn_wr_u16(w, k->sport);
+        p = put16(p, k->sport);
     if (d & D_DPORT)
-        fsn_wr_u16(w, k->dport);
+        p = put16(p, k->dport);
     if (d & D_FLAGS)
-        fsn_wr_u8(w, f->tcp_flags);
+        *p++ = f->tcp_flags;
     if (d & D_TOS)
-        fsn_wr_u8(w, k->tos);
-    if (d & D_VLAN)
-        wr_varint(w, k->vlan);
-    if (d & D_INIF)
-        wr_varint(w, k->in_if);
-    if (d & D_OUTIF)
-        wr_varint(w, f->out_if);
-    if (d & D_SRCAS)
-        wr_varint(w, f->src_as);
-    if (d & D_DSTAS)
-        wr_varint(w, f->dst_as);
-    if (d & D_SAMPLING)
-        wr_varint(w, f->sampling);
-    if (d & D_NEXTHOP)
-        fsn_wr_bytes(w, f->nexthop, alen);
+        *p++ = k->tos;
+    if (d & (D_VLAN | D_INIF | D_OUTIF | D_SRCAS | D_DSTAS | D_SAMPLING)) {
+        if (d & D_VLAN)
+            p = put_varint(p, k->vlan);
+        if (d & D_INIF)
+            p = put_varint(p, k->in_if);
+        if (d & D_OUTIF)
+            p = put_varint(p, f->out_if);
+        if (d & D_SRCAS)
+            p = put_varint(p, f->src_as);
+        if (d & D_DSTAS)
+            p = put_varint(p, f->dst_as);
+        if (d & D_SAMPLING)
+            p = put_varint(p, f->sampling);
+    }
+    if (d & D_NEXTHOP) {
+        memcpy(p, f->nexthop, alen);
+        p += alen;
+    }
     if (d & D_MASKS) {
-        fsn_wr_u8(w, f->src_mask);
-        fsn_wr_u8(w, f->dst_mask);
+        *p++ = f->src_mask;
+        *p++ = f->dst_mask;
     }
     if (d & D_REASON)
-        fsn_wr_u8(w, f->end_reason);
+        *p++ = f->end_reason;
+    return p;
 }
 
 int fsn_ff_builder_add(struct fsn_ff_builder *b, const struct fsn_flow *f,
                        const struct fsn_ff_exporter *x)
 {
     uint32_t slot = 0, xi;
-    size_t dict_len = b->dict_len;
+    size_t dict_len = b->dict_len, room, len;
     struct fsn_ff_exporter nx;
-    struct fsn_wr w;
 
     if (!fsn_family_addrlen(f->key.family) || !fsn_family_addrlen(x->addr.family))
         return FSN_E_RANGE;
@@ -480,10 +516,18 @@ int fsn_ff_builder_add(struct fsn_ff_builder *b, const struct fsn_flow *f,
     }
     if (dict_len + b->rec_len >= b->cap)
         return FSN_E_SPACE;
-    w = fsn_wr_make(b->rec + b->rec_len, b->cap - dict_len - b->rec_len);
-    encode_record(&w, f, xi, b->prev_end);
-    if (w.overflow)
-        return FSN_E_SPACE;
+    room = b->cap - dict_len - b->rec_len;
+    if (room >= RECORD_MAX) {
+        len = (size_t)(encode_record(b->rec + b->rec_len, f, xi, b->prev_end) -
+                       (b->rec + b->rec_len));
+    } else {
+        /* Near the end of the block: encoded aside, kept only if it fits. */
+        uint8_t tmp[RECORD_MAX];
+        len = (size_t)(encode_record(tmp, f, xi, b->prev_end) - tmp);
+        if (len > room)
+            return FSN_E_SPACE;
+        memcpy(b->rec + b->rec_len, tmp, len);
+    }
 
     if (xi == b->nexp) {
         b->exp[b->nexp++] = nx;
@@ -491,7 +535,7 @@ int fsn_ff_builder_add(struct fsn_ff_builder *b, const struct fsn_flow *f,
         b->dict_len = dict_len;
     }
     b->last = xi + 1;
-    b->rec_len += fsn_wr_len(&w);
+    b->rec_len += len;
     b->nrec++;
     b->prev_end = f->last_ms;
     if (f->last_ms < b->min_end)

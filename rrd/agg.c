@@ -129,7 +129,8 @@ static int build_service_map(struct agg *a)
         if (!used)
             continue;
         a->svc_map[proto] = calloc(65536, sizeof *a->svc_map[proto]);
-        if (!a->svc_map[proto])
+        a->svc_any[proto] = calloc(65536 / 64, sizeof *a->svc_any[proto]);
+        if (!a->svc_map[proto] || !a->svc_any[proto])
             goto out;
         for (unsigned port = 0; port < 65536; port++) {
             size_t n = 0;
@@ -167,6 +168,10 @@ static int build_service_map(struct agg *a)
             a->svc_map[proto][port] = prev;
         }
     }
+    for (unsigned proto = 0; proto < 256; proto++)
+        for (unsigned port = 0; a->svc_any[proto] && port < 65536; port++)
+            if (a->svc_map[proto][port])
+                a->svc_any[proto][port / 64] |= 1ull << (port % 64);
     ret = 0;
 out:
     free(list);
@@ -182,11 +187,15 @@ static size_t match_services(const struct agg *a, uint8_t proto, uint16_t sport,
                              uint16_t *out)
 {
     const uint16_t *map = a->svc_map[proto];
+    const uint64_t *any = a->svc_any[proto];
     size_t n = 0;
 
     if (!map)
         return 0;
-    uint16_t s1 = map[sport], s2 = map[dport];
+    bool b1 = any[sport / 64] >> (sport % 64) & 1, b2 = any[dport / 64] >> (dport % 64) & 1;
+    if (!b1 && !b2)
+        return 0;
+    uint16_t s1 = b1 ? map[sport] : 0, s2 = b2 ? map[dport] : 0;
     if (s1) {
         for (uint32_t i = a->set_off[s1 - 1]; i < a->set_off[s1]; i++)
             out[n++] = a->set_mem[i];
@@ -728,7 +737,7 @@ static void ctr_add(struct fsn_state_ctr *c, int dir, uint64_t octets, uint64_t 
     }
 }
 
-static void add_flow(struct agg *a, const struct fsn_flow *f, const struct agg_exporter_id *x);
+static void add_flow(struct agg *a, const struct agg_rec *f, const struct agg_exporter_id *x);
 static void replay_deferred(struct agg *a);
 static void start_window(struct agg *a);
 
@@ -746,8 +755,28 @@ void agg__start_deferred(struct agg *a)
 
 void agg_add(struct agg *a, const struct fsn_flow *f, const struct agg_exporter_id *x)
 {
+    struct agg_rec r;
+
+    agg_rec_from_flow(&r, f);
     a->stats.flows++;
-    add_flow(a, f, x);
+    add_flow(a, &r, x);
+}
+
+void agg_add_batch(struct agg *a, const struct agg_rec *r, size_t n,
+                   const struct agg_exporter_id *x)
+{
+    /*
+     * Prefetching a few records ahead (the ports' service map entries; the
+     * host index slots, then the hosts and their counter rows) was measured
+     * with bench/aggbench.c: 3-7 % slower than this plain loop.
+     */
+    a->stats.flows += n;
+    for (size_t i = 0; i < n; i++) {
+        /* The records come from another core's cache: ask for them ahead. */
+        if (i + 4 < n)
+            __builtin_prefetch(&r[i + 4]);
+        add_flow(a, &r[i], x);
+    }
 }
 
 /*
@@ -755,7 +784,7 @@ void agg_add(struct agg *a, const struct fsn_flow *f, const struct agg_exporter_
  * here (bounded), so that they do not place the step window; once it is
  * placed, they are counted (as late) into its oldest step.
  */
-static bool defer_flow(struct agg *a, const struct fsn_flow *f, const struct agg_exporter_id *x)
+static bool defer_flow(struct agg *a, const struct agg_rec *f, const struct agg_exporter_id *x)
 {
     if (a->ndeferred >= AGG_DEFER_MAX)
         return false;
@@ -776,10 +805,10 @@ static void replay_deferred(struct agg *a)
         add_flow(a, &a->deferred[i].f, a->deferred[i].has_x ? &a->deferred[i].x : NULL);
 }
 
-static void add_flow(struct agg *a, const struct fsn_flow *f, const struct agg_exporter_id *x)
+static void add_flow(struct agg *a, const struct agg_rec *f, const struct agg_exporter_id *x)
 {
     uint64_t first = f->first_ms, last = f->last_ms;
-    const uint8_t fam = f->key.family;
+    const uint8_t fam = f->family;
     struct part p[AGG_RING_MAX + 1];
     size_t slot[AGG_RING_MAX + 1], kslot;
     uint32_t hash[2] = {0, 0};
@@ -816,8 +845,8 @@ static void add_flow(struct agg *a, const struct fsn_flow *f, const struct agg_e
         agg__close_due(a);
     }
 
-    src_local = fsn_family_addrlen(fam) && is_local(a, fam, f->key.src);
-    dst_local = fsn_family_addrlen(fam) && is_local(a, fam, f->key.dst);
+    src_local = fsn_family_addrlen(fam) && is_local(a, fam, f->src);
+    dst_local = fsn_family_addrlen(fam) && is_local(a, fam, f->dst);
     if (!src_local && !dst_local) {
         ctr_add(&a->sc.transit, 0, f->octets, f->packets);
         a->sc_dirty = true;
@@ -826,11 +855,11 @@ static void add_flow(struct agg *a, const struct fsn_flow *f, const struct agg_e
 
     /* The host lookups miss the cache most: start them before the rest of the work. */
     if (dst_local) {
-        hash[0] = host_hash(fam, f->key.dst);
+        hash[0] = host_hash(fam, f->dst);
         __builtin_prefetch(&a->hidx[hash[0] & a->hmask]);
     }
     if (src_local) {
-        hash[1] = host_hash(fam, f->key.src);
+        hash[1] = host_hash(fam, f->src);
         __builtin_prefetch(&a->hidx[hash[1] & a->hmask]);
     }
     n = parts_of(a, first, last, f->octets, f->packets, p, &late, &kflow);
@@ -850,7 +879,7 @@ static void add_flow(struct agg *a, const struct fsn_flow *f, const struct agg_e
             a->touched[slot[i]] = true;
         }
 
-    nsvc = match_services(a, f->key.proto, f->key.sport, f->key.dport, svc);
+    nsvc = match_services(a, f->proto, f->sport, f->dport, svc);
     if (x)
         xe = exporter_entity(a, x);
     if (src_local && dst_local) {
@@ -859,13 +888,13 @@ static void add_flow(struct agg *a, const struct fsn_flow *f, const struct agg_e
         a->sc_dirty = true;
     }
     for (int dir = 0; dir < 2; dir++) {
-        const uint8_t *addr = dir == 0 ? f->key.dst : f->key.src;
+        const uint8_t *addr = dir == 0 ? f->dst : f->src;
         if (dir == 0 ? !dst_local : !src_local)
             continue;
         add_parts(a, AGG_ENT_TOTAL, dir, p, slot, n, kslot, f->octets, f->packets);
         add_parts(a, host_entity(a, fam, addr, hash[dir], first, last), dir, p, slot, n, kslot, f->octets,
                   f->packets);
-        add_parts(a, a->proto0 + f->key.proto, dir, p, slot, n, kslot, f->octets, f->packets);
+        add_parts(a, a->proto0 + f->proto, dir, p, slot, n, kslot, f->octets, f->packets);
         for (size_t i = 0; i < nsvc; i++)
             add_parts(a, a->svc0 + svc[i], dir, p, slot, n, kslot, f->octets, f->packets);
         if (xe != AGG_NONE)
@@ -974,8 +1003,10 @@ void agg_free(struct agg *a)
     agg__close_state(a);
     agg__drop_pending(a);
     agg__rrdw_fini(&a->w);
-    for (int i = 0; i < 256; i++)
+    for (int i = 0; i < 256; i++) {
         free(a->svc_map[i]);
+        free(a->svc_any[i]);
+    }
     free(a->set_off);
     free(a->set_mem);
     free(a->ents);

@@ -8,7 +8,8 @@
  * The counting rules are in docs/counting.md, the RRD layout in
  * docs/rrd-files.md, the state file in docs/state-file.md.
  *
- * Threading: one thread owns a struct agg and calls every function on it.
+ * Threading: one thread owns a struct agg and calls every function on it
+ * (in flowcollectd, the aggregator thread of collector/coll_aggq.c).
  * When rrdcached is configured, agg_new() ignores SIGPIPE for the process,
  * because librrd's client writes to the daemon's socket and a daemon restart
  * would otherwise kill the collector.
@@ -19,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "lib/addr.h"
 #include "lib/conf.h"
@@ -180,11 +182,53 @@ struct agg *agg_new(const struct agg_conf *conf, uint64_t now_ms, char *err, siz
 void agg_free(struct agg *a);
 
 /*
+ * What the aggregator reads of a flow record (72 bytes instead of struct
+ * fsn_flow's 136), so that records can be queued compactly between the
+ * thread that decodes and the one that aggregates. Addresses are zero-padded
+ * to 16 bytes; `family` is FSN_FAMILY_IPV4 or FSN_FAMILY_IPV6 (others are
+ * counted as transit).
+ */
+struct agg_rec {
+    uint8_t src[16];
+    uint8_t dst[16];
+    uint64_t octets;
+    uint64_t packets;
+    uint64_t first_ms;
+    uint64_t last_ms;
+    uint16_t sport;
+    uint16_t dport;
+    uint8_t proto;
+    uint8_t family;
+};
+
+/* Fills a compact record from a decoded flow (inline: the receive thread does it per record). */
+static inline void agg_rec_from_flow(struct agg_rec *r, const struct fsn_flow *f)
+{
+    memcpy(r->src, f->key.src, sizeof r->src);
+    memcpy(r->dst, f->key.dst, sizeof r->dst);
+    r->octets = f->octets;
+    r->packets = f->packets;
+    r->first_ms = f->first_ms;
+    r->last_ms = f->last_ms;
+    r->sport = f->key.sport;
+    r->dport = f->key.dport;
+    r->proto = f->key.proto;
+    r->family = f->key.family;
+}
+
+/*
  * Counts one flow record sent by exporter `e` (NULL when unknown). The
  * record is not kept. May close steps (in memory) when its end time moves
  * the newest flow time on; the RRD writes happen in agg_tick()/agg_flush().
  */
 void agg_add(struct agg *a, const struct fsn_flow *f, const struct agg_exporter_id *e);
+
+/*
+ * Counts `n` records of exporter `e` (NULL when unknown), in order: the
+ * same as agg_add() on each. The records stay the caller's.
+ */
+void agg_add_batch(struct agg *a, const struct agg_rec *r, size_t n,
+                   const struct agg_exporter_id *e);
 
 /*
  * Adds an exporter's counters (see struct agg_exporter_delta) to its row and
@@ -201,7 +245,9 @@ void agg_exporter_stats(struct agg *a, const struct agg_exporter_id *e,
  * (0: no limit), retries rrdcached after a failure, and publishes the state
  * file when a step closed or a second passed. Returns the number of closed
  * steps still waiting to be written everywhere. A budget of a few tens of
- * milliseconds keeps the receive loop responsive: the first step after
+ * milliseconds bounds how long records wait meanwhile (in flowcollectd
+ * they queue, then the receive thread waits and the socket buffers fill):
+ * the first step after
  * start-up may have thousands of files to create (seconds of work), which
  * then spreads over many calls.
  */

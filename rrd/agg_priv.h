@@ -73,7 +73,7 @@ struct agg {
     uint64_t written_until_s; /* total.rrd's last update at start: steps before are written */
     uint64_t empty_run;      /* consecutive empty steps closed */
     struct {
-        struct fsn_flow f;
+        struct agg_rec f;
         struct agg_exporter_id x;
         bool has_x;
     } deferred[AGG_DEFER_MAX];
@@ -81,6 +81,12 @@ struct agg {
 
     /* Services: per protocol, port -> set id (0: none). */
     uint16_t *svc_map[256];
+    /*
+     * The same as one bit per port (8 KiB per protocol, so it stays in the
+     * first-level cache): most ports have no service, and two random ports
+     * would otherwise cost two misses into the 128-KiB map per record.
+     */
+    uint64_t *svc_any[256];
     uint32_t *set_off;
     uint16_t *set_mem;
     size_t set_len, nsets;
