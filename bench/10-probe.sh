@@ -3,7 +3,8 @@
 # Probe benchmark: packets per second reading one generated capture of
 # BENCH_PACKETS packets (default 5 million, about a million flows), for
 #   - a bare libpcap read of the file (the limit no probe can pass),
-#   - flowprobe exporting IPFIX to nfcapd on loopback,
+#   - flowprobe exporting IPFIX to nfcapd on loopback (two threads, the
+#     default here; then one thread, -T 1; then metering only, no collector),
 #   - softflowd exporting IPFIX to nfcapd on loopback,
 # with the ratios, peak memory, and bytes per concurrent flow of flowprobe.
 # Each program runs after a warm-up read, so all find the file in the page cache.
@@ -18,7 +19,7 @@ if [ ! -s "$F" ]; then
     "$TOOLS/flowgen" -s 1 -n "$N" -f 200000 -o "$F" -g "$BENCH_DIR/probe.truth" --summary || exit 1
 fi
 cat "$F" >/dev/null
-rm -rf "$BENCH_DIR/nf-probe" "$BENCH_DIR/nf-soft"
+rm -rf "$BENCH_DIR/nf-probe" "$BENCH_DIR/nf-probe1" "$BENCH_DIR/nf-soft"
 
 # run NAME CMD...: runs CMD under GNU time; sets SECS and RSS_KB.
 run() {
@@ -42,6 +43,17 @@ stop_nfcapd "$port"
 probe_recs=$(nfdump -R "$BENCH_DIR/nf-probe" -I 2>/dev/null | awk -F': ' '/^Flows:/ {print $2}')
 peak=$(sed -n 's/.*(peak \([0-9]*\),.*/\1/p' "$BENCH_DIR/flowprobe.out" | tail -1)
 
+# The same in one thread (-T 1), and metering only (no collector: no datagrams
+# sent, no nfcapd sharing the CPUs), for comparison.
+port=$(free_port udp)
+start_nfcapd "$BENCH_DIR/nf-probe1" "$port" || exit 1
+run flowprobe-1t "$BIN/flowprobe" -r "$F" -e "127.0.0.1:$port" -V 10 -m 2000000 -R 0 -d -T 1
+probe1_secs=$SECS
+stop_nfcapd "$port"
+probe1_recs=$(nfdump -R "$BENCH_DIR/nf-probe1" -I 2>/dev/null | awk -F': ' '/^Flows:/ {print $2}')
+run flowprobe-meter "$BIN/flowprobe" -r "$F" -m 2000000 -d
+meter_secs=$SECS
+
 port=$(free_port udp)
 start_nfcapd "$BENCH_DIR/nf-soft" "$port" || exit 1
 run softflowd softflowd -r "$F" -n "127.0.0.1:$port" -v 10 -d -c none -m 2000000 \
@@ -59,6 +71,10 @@ printf '%-12s %10.2f %14.0f %10.1f %12s\n' softflowd "$soft_secs" "$(pps "$soft_
     "$(echo "$soft_rss / 1024" | bc -l)" "$soft_recs"
 printf 'flowprobe / softflowd speed: %.2fx (goal >= 3)\n' "$(echo "$soft_secs / $probe_secs" | bc -l)"
 printf 'flowprobe / bare libpcap read: %.2f (goal >= 0.5)\n' "$(echo "$bare_secs / $probe_secs" | bc -l)"
+printf 'flowprobe -T 1 (one thread), exporting: %.2f s, %.0f packets/s, %.2f of the bare read, %s records\n' \
+    "$probe1_secs" "$(pps "$probe1_secs")" "$(echo "$bare_secs / $probe1_secs" | bc -l)" "$probe1_recs"
+printf 'flowprobe metering only (no collector): %.2f s, %.0f packets/s, %.2f of the bare read\n' \
+    "$meter_secs" "$(pps "$meter_secs")" "$(echo "$bare_secs / $meter_secs" | bc -l)"
 kib=$(sed -n 's/.*(peak [0-9]*, \([0-9]*\) KiB).*/\1/p' "$BENCH_DIR/flowprobe.out" | tail -1)
 [ -n "$peak" ] && [ "$peak" -gt 0 ] &&
     printf 'flowprobe peak flows %s: flow table %.0f bytes per concurrent flow (goal <= 200)\n' \

@@ -104,9 +104,9 @@ size_t fsn__tmpl_reclen(const struct fsn__tmpl *t);
 /* Writes a template record (RFC 3954 section 5.2, RFC 7011 section 3.4.1). */
 void fsn__put_tmpl(struct fsn_wr *w, const struct fsn__tmpl *t);
 
-/* Writes one data record of flow f after template t. */
-void fsn__put_record(struct fsn_wr *w, const struct fsn__tmpl *t, const struct fsn_enc *e,
-                     const struct fsn_flow *f);
+/* Writes one data record of flow f after template t, of reclen = fsn__tmpl_reclen(t) bytes. */
+void fsn__put_record(struct fsn_wr *w, const struct fsn__tmpl *t, size_t reclen,
+                     const struct fsn_enc *e, const struct fsn_flow *f);
 
 /*
  * Scales a count held in a flow (already multiplied by the sampling

@@ -206,6 +206,12 @@ static int d_buffer(void *ctx, int argc, char **argv, char *err, size_t errlen)
     return rc;
 }
 
+static int d_threads(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+    (void)argc;
+    return fsn_conf_u32(argv[0], 1, 2, &C->threads, err, errlen);
+}
+
 #undef C
 
 const struct fsn_conf_directive probe_conf_directives[] = {
@@ -251,6 +257,9 @@ const struct fsn_conf_directive probe_conf_directives[] = {
     {"template-refresh", 1, 1, false, d_refresh, "SECONDS", "60",
      "Resend v9/IPFIX templates at least this often (and every 20 datagrams)."},
     {"buffer-size", 1, 1, false, d_buffer, "BYTES", "32M", "Kernel capture buffer size."},
+    {"threads", 1, 1, false, d_threads, "1|2", NULL,
+     "2: one thread reads and parses packets, another meters and exports them; 1: one thread "
+     "does both (default: 2 when the machine has more than one CPU)."},
 };
 
 const size_t probe_conf_ndirectives = sizeof probe_conf_directives / sizeof probe_conf_directives[0];

@@ -179,13 +179,20 @@ static void encode_queue(struct exporter *x)
     x->nqueue = 0;
 }
 
-void export_flow(struct exporter *x, const struct fsn_flow *f)
+void export_commit(struct exporter *x)
 {
+    const struct fsn_flow *f = &x->queue[x->nqueue++];
+
     if (f->last_ms > x->now_ms)
         x->now_ms = f->last_ms;
-    x->queue[x->nqueue++] = *f;
     if (x->nqueue == EXPORT_QUEUE)
         encode_queue(x);
+}
+
+void export_flow(struct exporter *x, const struct fsn_flow *f)
+{
+    *export_slot(x) = *f;
+    export_commit(x);
 }
 
 void export_flush(struct exporter *x, uint64_t now_ms)

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "common/sock.h"
@@ -68,6 +69,19 @@ bool export_is_own(const struct exporter *x, const struct fsn_flow_key *k);
 
 /* Queues one flow; encodes and sends when the queue is full. */
 void export_flow(struct exporter *x, const struct fsn_flow *f);
+
+/*
+ * The same in two steps, without a copy: export_slot() returns the queue's
+ * next record, zeroed, for the caller to fill; export_commit() queues it.
+ */
+static inline struct fsn_flow *export_slot(struct exporter *x)
+{
+    struct fsn_flow *f = &x->queue[x->nqueue];
+    memset(f, 0, sizeof *f);
+    return f;
+}
+
+void export_commit(struct exporter *x);
 
 /* Encodes and sends everything queued, plus templates when an idle exporter owes them. */
 void export_flush(struct exporter *x, uint64_t now_ms);

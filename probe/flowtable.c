@@ -180,6 +180,11 @@ static uint32_t alloc_entry(struct ft *t)
     if (t->free_head != FT_NIL) {
         i = t->free_head;
         t->free_head = t->e[i].hnext;
+        /* The next new flow takes the next free entry: fetch it ahead. */
+        if (t->free_head != FT_NIL) {
+            __builtin_prefetch(&t->e[t->free_head], 1);
+            __builtin_prefetch((const char *)&t->e[t->free_head] + sizeof *t->e - 1, 1);
+        }
         return i;
     }
     if (t->used == t->cap)

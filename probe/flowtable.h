@@ -129,9 +129,16 @@ static inline void ft_prefetch_entry(const struct ft *t, uint32_t hash)
 {
     uint32_t i = t->bucket[hash & t->nbucket_mask];
     if (i != FT_NIL) {
-        /* An entry spans two cache lines; a lookup reads the first 56 bytes. */
-        __builtin_prefetch(&t->e[i]);
-        __builtin_prefetch((const char *)&t->e[i] + 55);
+        /*
+         * An entry spans two or three cache lines (112 bytes, not aligned to
+         * lines): a lookup reads the first 56 bytes, and an update for a
+         * flow that is found reads and writes the counts, times and flags
+         * after them. All of it is fetched.
+         */
+        const char *e = (const char *)&t->e[i];
+        __builtin_prefetch(e);
+        __builtin_prefetch(e + 64);
+        __builtin_prefetch(e + sizeof t->e[i] - 1);
     }
 }
 

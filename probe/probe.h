@@ -33,6 +33,7 @@ struct probe_conf {
     uint32_t tmpl_refresh_s;
     uint32_t buffer_mb;
     uint32_t frag_slots;
+    uint32_t threads;      /* 1 or 2; 0 = 2 when there is more than one CPU */
 };
 
 /* Sets every default (see probe_conf_directives for the values). */
