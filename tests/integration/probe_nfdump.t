@@ -17,7 +17,7 @@ truth_keyed "$T/truth.txt" 4 >"$T/truth.v4"
 for v in 5 9 10; do
     port=$(free_port udp)
     start_nfcapd "$T/nf$v" "$port" || bail "nfcapd did not start"
-    tcpdump -Z root -i lo -B 65536 --immediate-mode -U -w "$T/export$v.pcap" "udp and dst port $port" \
+    tcpdump -Z root -i lo -Q in -s 2048 -B 65536 --immediate-mode -U -w "$T/export$v.pcap" "udp and dst port $port" \
         >"$T/tcpdump$v.log" 2>&1 &
     tcpdump_pid=$!
     _bg_pids+=("$tcpdump_pid")
@@ -42,7 +42,7 @@ for v in 5 9 10; do
     is "${seqerr:-0}" 0 "v$v: nfdump sees no sequence failures"
 
     ndgram=$(tshark -r "$T/export$v.pcap" -d "udp.port==$port,cflow" -T fields -e frame.number 2>/dev/null | wc -l)
-    is "$ndgram" "$sent" "v$v: tshark reads every datagram the probe sent ($sent)"
+    is "$ndgram" "$sent" "v$v: tshark reads every datagram the probe sent ($sent)" || diag_file "$T/tcpdump$v.log"
     bad=$(tshark -r "$T/export$v.pcap" -d "udp.port==$port,cflow" \
         -Y '_ws.malformed || _ws.expert.severity >= warning || !cflow' -T fields -e frame.number 2>/dev/null | wc -l)
     is "$bad" 0 "v$v: tshark finds no malformed datagram and no expert warning"
