@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "rrd/agg.h"
+#include "tests/xorshift.h"
 
 static double mono(void)
 {
@@ -31,10 +32,7 @@ static double mono(void)
 static uint64_t rs = 0x2545F4914F6CDD1Dull;
 static uint64_t rnd(void)
 {
-    rs ^= rs << 13;
-    rs ^= rs >> 7;
-    rs ^= rs << 17;
-    return rs;
+    return xorshift64(&rs);
 }
 
 static void host_addr(unsigned h, uint8_t *a)

@@ -27,6 +27,7 @@
 #include "lib/buf.h"
 #include "lib/enc.h"
 #include "lib/flow.h"
+#include "tests/xorshift.h"
 
 #define POOL 4096      /* datagrams encoded once and sent round and round */
 #define DGRAM_CAP 1464 /* fits an Ethernet MTU with IP and UDP headers */
@@ -56,10 +57,7 @@ static double mono(void)
 static uint64_t rs = 0x9E3779B97F4A7C15ull;
 static uint64_t rnd(void)
 {
-    rs ^= rs << 13;
-    rs ^= rs >> 7;
-    rs ^= rs << 17;
-    return rs;
+    return xorshift64(&rs);
 }
 
 static void usage(void)

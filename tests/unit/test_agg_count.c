@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "tests/unit/agg_testlib.h"
+#include "tests/xorshift.h"
 
 #define T0 1699999980000ull /* a multiple of 60 s, in ms */
 #define K0 (T0 / 1000)      /* the same in seconds */
@@ -261,10 +262,7 @@ static void test_prorate(bool prorate)
 static uint64_t rnd_state = 88172645463325252ull;
 static uint64_t rnd(void)
 {
-    rnd_state ^= rnd_state << 13;
-    rnd_state ^= rnd_state >> 7;
-    rnd_state ^= rnd_state << 17;
-    return rnd_state;
+    return xorshift64(&rnd_state);
 }
 
 /* Random flows: for every entity, the steps sum to the direct totals exactly. */

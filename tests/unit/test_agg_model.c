@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "tests/unit/agg_testlib.h"
+#include "tests/xorshift.h"
 
 __extension__ typedef unsigned __int128 u128;
 
@@ -26,10 +27,7 @@ __extension__ typedef unsigned __int128 u128;
 static uint64_t rs = 0x9E3779B97F4A7C15ull;
 static uint64_t rnd(void)
 {
-    rs ^= rs << 13;
-    rs ^= rs >> 7;
-    rs ^= rs << 17;
-    return rs;
+    return xorshift64(&rs);
 }
 
 /* ---- expected counts: (name, step end) -> counters, a small hash table ---- */

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "tests/unit/agg_testlib.h"
+#include "tests/xorshift.h"
 
 #define STEP 300
 #define T0 1700000100000ull /* a multiple of 300 s, in ms */
@@ -47,10 +48,7 @@ static void truth_add(const char *name, int dir, uint64_t oct, uint64_t pk)
 static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
 static uint64_t rnd(void)
 {
-    rnd_state ^= rnd_state << 13;
-    rnd_state ^= rnd_state >> 7;
-    rnd_state ^= rnd_state << 17;
-    return rnd_state;
+    return xorshift64(&rnd_state);
 }
 
 static struct agg *start(struct obs *o)

@@ -17,6 +17,7 @@
 #include "collector/coll_aggq.h"
 #include "tests/tap.h"
 #include "tests/unit/agg_testlib.h"
+#include "tests/xorshift.h"
 
 #define NREC 60000
 #define NEXP 3
@@ -27,10 +28,7 @@ static uint64_t rnd_state = 88172645463325252ull;
 
 static uint64_t rnd(void)
 {
-    rnd_state ^= rnd_state << 13;
-    rnd_state ^= rnd_state >> 7;
-    rnd_state ^= rnd_state << 17;
-    return rnd_state;
+    return xorshift64(&rnd_state);
 }
 
 static void make_conf(struct agg_conf *c, struct obs *o, const char *state)

@@ -19,6 +19,7 @@
 #include "lib/dec_int.h"
 #include "tests/tap.h"
 #include "tests/unit/dec_build.h"
+#include "tests/xorshift.h"
 
 #define NTMPL 7   /* template ids 256..262; the last is defined late */
 #define LATE 40   /* datagram that defines the late template */
@@ -29,10 +30,7 @@ static uint64_t rs;
 
 static uint64_t rnd(void)
 {
-    rs ^= rs << 13;
-    rs ^= rs >> 7;
-    rs ^= rs << 17;
-    return rs;
+    return xorshift64(&rs);
 }
 
 /* Elements that the decoder reads (every kind), then some it does not. */

@@ -12,6 +12,7 @@
 #include "lib/error.h"
 #include "lib/mib.h"
 #include "tests/tap.h"
+#include "tests/xorshift.h"
 
 static int same(const uint32_t *a, size_t alen, const uint32_t *b, size_t blen)
 {
@@ -87,10 +88,7 @@ static void test_cmp(void)
 static uint64_t rng = 88172645463325252ull;
 static uint32_t rnd(uint32_t n)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (uint32_t)(rng % n);
+    return (uint32_t)(xorshift64(&rng) % n);
 }
 
 struct key {
