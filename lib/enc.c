@@ -22,6 +22,7 @@ void fsn_enc_init(struct fsn_enc *e, int version, uint32_t domain, uint32_t samp
     e->version = version;
     e->domain = domain;
     e->sampling = sampling ? sampling : 1;
+    e->routing = true;
     e->boot_ms = boot_ms;
     e->tmpl_refresh_pkts = 20;
     e->tmpl_refresh_ms = 60000;
@@ -318,9 +319,7 @@ static int enc_tmpl_datagram(struct fsn_enc *e, const struct fsn__tfmt *fmt,
 
     for (; i < n; i++) {
         const struct fsn_flow *f = &flows[i];
-        const struct fsn__tmpl *t = f->key.family == FSN_FAMILY_IPV4   ? fmt->t4
-                                    : f->key.family == FSN_FAMILY_IPV6 ? fmt->t6
-                                                                       : NULL;
+        const struct fsn__tmpl *t = fsn__tmpl_of(fmt, e, f->key.family);
         size_t setlen, pad;
 
         if (!t) {

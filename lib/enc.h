@@ -23,6 +23,13 @@ struct fsn_enc {
     int version;                /* FSN_FMT_* */
     uint32_t domain;            /* v9 source id / IPFIX observation domain; v5 engine id (low byte) */
     uint32_t sampling;          /* 1:N interval announced; 1 = unsampled */
+    /*
+     * v9/IPFIX: the templates carry a router's fields (next hop, egress
+     * interface, AS numbers, prefix lengths). fsn_enc_init sets it; a probe,
+     * which knows none of them, clears it and sends records a quarter
+     * smaller. Not to be changed once a datagram has been encoded.
+     */
+    bool routing;
     uint64_t boot_ms;           /* sysUpTime origin for v5/v9, Unix ms */
     uint32_t seq;               /* sequence number the next datagram carries */
     uint32_t tmpl_refresh_pkts; /* v9/IPFIX: resend templates after this many datagrams */

@@ -78,6 +78,8 @@ struct fsn__tfmt {
     bool pad4; /* pad each set to 4 bytes (v9, RFC 3954 section 5.3) */
     const struct fsn__tmpl *t4;
     const struct fsn__tmpl *t6;
+    const struct fsn__tmpl *t4p; /* the same without a router's fields (fsn_enc.routing) */
+    const struct fsn__tmpl *t6p;
     /*
      * Writes the template set(s) and, when sampling > 1, the options
      * template and its data record. Adds the template records written
@@ -91,6 +93,17 @@ struct fsn__tfmt {
     /* The sequence number of the datagram after one with nrec data and nopt options records. */
     uint32_t (*next_seq)(uint32_t seq, unsigned nrec, unsigned nopt);
 };
+
+/* The template of a flow of `family` (NULL: none can carry it). */
+static inline const struct fsn__tmpl *fsn__tmpl_of(const struct fsn__tfmt *fmt,
+                                                   const struct fsn_enc *e, uint8_t family)
+{
+    if (family == FSN_FAMILY_IPV4)
+        return e->routing ? fmt->t4 : fmt->t4p;
+    if (family == FSN_FAMILY_IPV6)
+        return e->routing ? fmt->t6 : fmt->t6p;
+    return NULL;
+}
 
 extern const struct fsn__tfmt fsn__v9;
 extern const struct fsn__tfmt fsn__ipfix;

@@ -81,6 +81,53 @@ static const struct fsn__tmpl ipfix_t6 = {FSN__TMPL_V6, FSN_FAMILY_IPV6,
                                           (uint8_t)(sizeof ipfix_fields6 / sizeof ipfix_fields6[0]),
                                           ipfix_fields6};
 
+/*
+ * A probe's templates: the fields above less a router's (next hop, egress
+ * interface, AS numbers, prefix lengths), which a probe cannot know.
+ */
+static const struct fsn__field ipfix_fields4p[] = {
+    {1, FSN__K_OCTETS},      /* octetDeltaCount */
+    {2, FSN__K_PACKETS},     /* packetDeltaCount */
+    {152, FSN__K_FIRST_MS},  /* flowStartMilliseconds */
+    {153, FSN__K_LAST_MS},   /* flowEndMilliseconds */
+    {8, FSN__K_SRC4},        /* sourceIPv4Address */
+    {12, FSN__K_DST4},       /* destinationIPv4Address */
+    {10, FSN__K_IN_IF},      /* ingressInterface */
+    {7, FSN__K_SPORT},       /* sourceTransportPort */
+    {11, FSN__K_DPORT},      /* destinationTransportPort */
+    {32, FSN__K_ICMP},       /* icmpTypeCodeIPv4 */
+    {58, FSN__K_VLAN},       /* vlanId */
+    {6, FSN__K_FLAGS2},      /* tcpControlBits */
+    {4, FSN__K_PROTO},       /* protocolIdentifier */
+    {5, FSN__K_TOS},         /* ipClassOfService */
+    {136, FSN__K_END_REASON}, /* flowEndReason */
+};
+
+static const struct fsn__field ipfix_fields6p[] = {
+    {1, FSN__K_OCTETS},      /* octetDeltaCount */
+    {2, FSN__K_PACKETS},     /* packetDeltaCount */
+    {152, FSN__K_FIRST_MS},  /* flowStartMilliseconds */
+    {153, FSN__K_LAST_MS},   /* flowEndMilliseconds */
+    {27, FSN__K_SRC6},       /* sourceIPv6Address */
+    {28, FSN__K_DST6},       /* destinationIPv6Address */
+    {10, FSN__K_IN_IF},      /* ingressInterface */
+    {7, FSN__K_SPORT},       /* sourceTransportPort */
+    {11, FSN__K_DPORT},      /* destinationTransportPort */
+    {139, FSN__K_ICMP},      /* icmpTypeCodeIPv6 */
+    {58, FSN__K_VLAN},       /* vlanId */
+    {6, FSN__K_FLAGS2},      /* tcpControlBits */
+    {4, FSN__K_PROTO},       /* protocolIdentifier */
+    {5, FSN__K_TOS},         /* ipClassOfService */
+    {136, FSN__K_END_REASON}, /* flowEndReason */
+};
+
+static const struct fsn__tmpl ipfix_t4p = {FSN__TMPL_V4, FSN_FAMILY_IPV4,
+                                           (uint8_t)(sizeof ipfix_fields4p / sizeof ipfix_fields4p[0]),
+                                           ipfix_fields4p};
+static const struct fsn__tmpl ipfix_t6p = {FSN__TMPL_V6, FSN_FAMILY_IPV6,
+                                           (uint8_t)(sizeof ipfix_fields6p / sizeof ipfix_fields6p[0]),
+                                           ipfix_fields6p};
+
 static void set_len(struct fsn_wr *w, uint8_t *set)
 {
     if (!w->overflow)
@@ -95,8 +142,8 @@ static void ipfix_templates(struct fsn_wr *w, const struct fsn_enc *e, unsigned 
     /* RFC 7011 section 3.4.1: one Template Set holding both templates. */
     fsn_wr_u16(w, IPFIX_SET_TMPL);
     fsn_wr_u16(w, 0);
-    fsn__put_tmpl(w, &ipfix_t4);
-    fsn__put_tmpl(w, &ipfix_t6);
+    fsn__put_tmpl(w, e->routing ? &ipfix_t4 : &ipfix_t4p);
+    fsn__put_tmpl(w, e->routing ? &ipfix_t6 : &ipfix_t6p);
     set_len(w, set);
     *ntmpl += 2;
     if (e->sampling <= 1)
@@ -168,5 +215,5 @@ static uint32_t ipfix_next_seq(uint32_t seq, unsigned nrec, unsigned nopt)
 }
 
 const struct fsn__tfmt fsn__ipfix = {
-    IPFIX_HDRLEN, false, &ipfix_t4, &ipfix_t6, ipfix_templates, ipfix_header, ipfix_next_seq,
+    IPFIX_HDRLEN, false, &ipfix_t4, &ipfix_t6, &ipfix_t4p, &ipfix_t6p, ipfix_templates, ipfix_header, ipfix_next_seq,
 };

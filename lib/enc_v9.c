@@ -82,6 +82,51 @@ static const struct fsn__tmpl v9_t6 = {FSN__TMPL_V6, FSN_FAMILY_IPV6,
                                        (uint8_t)(sizeof v9_fields6 / sizeof v9_fields6[0]),
                                        v9_fields6};
 
+/*
+ * A probe's templates: the fields above less a router's (next hop, output
+ * interface, AS numbers, prefix lengths), which a probe cannot know.
+ */
+static const struct fsn__field v9_fields4p[] = {
+    {1, FSN__K_OCTETS},     /* IN_BYTES, 8 bytes */
+    {2, FSN__K_PACKETS},    /* IN_PKTS, 8 bytes */
+    {22, FSN__K_FIRST_UP},  /* FIRST_SWITCHED */
+    {21, FSN__K_LAST_UP},   /* LAST_SWITCHED */
+    {8, FSN__K_SRC4},       /* IPV4_SRC_ADDR */
+    {12, FSN__K_DST4},      /* IPV4_DST_ADDR */
+    {10, FSN__K_IN_IF},     /* INPUT_SNMP, 4 bytes */
+    {7, FSN__K_SPORT},      /* L4_SRC_PORT */
+    {11, FSN__K_DPORT},     /* L4_DST_PORT */
+    {32, FSN__K_ICMP},      /* ICMP_TYPE: type * 256 + code */
+    {58, FSN__K_VLAN},      /* SRC_VLAN */
+    {4, FSN__K_PROTO},      /* PROTOCOL */
+    {5, FSN__K_TOS},        /* SRC_TOS */
+    {6, FSN__K_FLAGS1},     /* TCP_FLAGS */
+};
+
+static const struct fsn__field v9_fields6p[] = {
+    {1, FSN__K_OCTETS},     /* IN_BYTES, 8 bytes */
+    {2, FSN__K_PACKETS},    /* IN_PKTS, 8 bytes */
+    {22, FSN__K_FIRST_UP},  /* FIRST_SWITCHED */
+    {21, FSN__K_LAST_UP},   /* LAST_SWITCHED */
+    {27, FSN__K_SRC6},      /* IPV6_SRC_ADDR */
+    {28, FSN__K_DST6},      /* IPV6_DST_ADDR */
+    {10, FSN__K_IN_IF},     /* INPUT_SNMP, 4 bytes */
+    {7, FSN__K_SPORT},      /* L4_SRC_PORT */
+    {11, FSN__K_DPORT},     /* L4_DST_PORT */
+    {32, FSN__K_ICMP},      /* ICMP_TYPE: type * 256 + code (ICMPv6 too) */
+    {58, FSN__K_VLAN},      /* SRC_VLAN */
+    {4, FSN__K_PROTO},      /* PROTOCOL */
+    {5, FSN__K_TOS},        /* SRC_TOS */
+    {6, FSN__K_FLAGS1},     /* TCP_FLAGS */
+};
+
+static const struct fsn__tmpl v9_t4p = {FSN__TMPL_V4, FSN_FAMILY_IPV4,
+                                        (uint8_t)(sizeof v9_fields4p / sizeof v9_fields4p[0]),
+                                        v9_fields4p};
+static const struct fsn__tmpl v9_t6p = {FSN__TMPL_V6, FSN_FAMILY_IPV6,
+                                        (uint8_t)(sizeof v9_fields6p / sizeof v9_fields6p[0]),
+                                        v9_fields6p};
+
 static void pad4(struct fsn_wr *w, uint8_t *set)
 {
     static const uint8_t zeros[3];
@@ -101,8 +146,8 @@ static void v9_templates(struct fsn_wr *w, const struct fsn_enc *e, unsigned *nt
     /* RFC 3954 section 5.2: one Template FlowSet holding both templates. */
     fsn_wr_u16(w, V9_SET_TMPL);
     fsn_wr_u16(w, 0);
-    fsn__put_tmpl(w, &v9_t4);
-    fsn__put_tmpl(w, &v9_t6);
+    fsn__put_tmpl(w, e->routing ? &v9_t4 : &v9_t4p);
+    fsn__put_tmpl(w, e->routing ? &v9_t6 : &v9_t6p);
     pad4(w, set);
     *ntmpl += 2;
     if (e->sampling <= 1)
@@ -184,5 +229,5 @@ static uint32_t v9_next_seq(uint32_t seq, unsigned nrec, unsigned nopt)
 }
 
 const struct fsn__tfmt fsn__v9 = {
-    V9_HDRLEN, true, &v9_t4, &v9_t6, v9_templates, v9_header, v9_next_seq,
+    V9_HDRLEN, true, &v9_t4, &v9_t6, &v9_t4p, &v9_t6p, v9_templates, v9_header, v9_next_seq,
 };

@@ -35,6 +35,7 @@ int export_init(struct exporter *x, int version, uint32_t domain, uint32_t sampl
         return -1;
     }
     fsn_enc_init(&x->enc, version, domain, sampling, boot_ms);
+    x->enc.routing = false; /* a probe has no next hop, AS numbers, masks or output interface */
     x->mtu = mtu;
     x->rate = rate;
     x->tokens = EXPORT_BATCH;

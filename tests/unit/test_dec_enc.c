@@ -111,9 +111,11 @@ static bool same_key(const struct fsn_flow_key *a, const struct fsn_flow_key *b)
  * Encodes flows[] in datagrams of at most `cap` bytes (several, so that
  * templates are refreshed on the way), decodes them in order, checks that
  * every flow comes back once, equal, with its counts scaled by `sampling`.
+ * Without `routing` (a probe's templates) the router's fields must come
+ * back as zero: they are not on the wire. Returns the datagrams it took.
  */
-static void round_trip(int fmt, uint32_t sampling, const char *name, bool v4_only, bool small,
-                       bool with_vlan, bool with_end)
+static size_t round_trip(int fmt, uint32_t sampling, const char *name, bool v4_only, bool small,
+                         bool with_vlan, bool with_end, bool routing)
 {
     struct fsn_flow fl[NFLOWS];
     struct fsn_enc e;
@@ -121,7 +123,7 @@ static void round_trip(int fmt, uint32_t sampling, const char *name, bool v4_onl
     struct fsn_addr exporter = test_exporter(9);
     static struct got g;
     uint8_t buf[1400];
-    size_t off = 0, len, used, matched = 0, rounds = 0;
+    size_t off = 0, len, used, matched = 0, rounds = 0, dgrams = 0;
     uint32_t dom = fmt == FSN_FMT_V5 ? 3 : 77;
     int err = 0;
 
@@ -130,6 +132,7 @@ static void round_trip(int fmt, uint32_t sampling, const char *name, bool v4_onl
         fl[i].sampling = sampling;
     fsn_enc_init(&e, fmt, dom, sampling, NOW - 3600000);
     e.tmpl_refresh_pkts = 3;
+    e.routing = routing;
     s = fsn_dec_session_new(NULL, &exporter, (uint8_t)fmt, dom);
     memset(&g, 0, sizeof g);
     while (off < NFLOWS && rounds++ < 100) {
@@ -140,6 +143,7 @@ static void round_trip(int fmt, uint32_t sampling, const char *name, bool v4_onl
         }
         if (len && fsn_dec_datagram(s, buf, len, now, got_emit, &g) != 0)
             err = 1;
+        dgrams += len > 0;
         off += used;
     }
     ok(!err && off == NFLOWS, "%s: encoded and decoded without error", name);
@@ -155,6 +159,12 @@ static void round_trip(int fmt, uint32_t sampling, const char *name, bool v4_onl
             want.key.vlan = 0;
         if (!with_end)
             want.end_reason = 0;
+        if (!routing) {
+            want.out_if = 0;
+            want.src_as = want.dst_as = 0;
+            want.src_mask = want.dst_mask = 0;
+            memset(want.nexthop, 0, sizeof want.nexthop);
+        }
         if (same_key(&f->key, &want.key) && f->packets == want.packets &&
             f->octets == want.octets && f->sampling == sampling &&
             f->first_ms == want.first_ms && f->last_ms == want.last_ms &&
@@ -173,16 +183,42 @@ static void round_trip(int fmt, uint32_t sampling, const char *name, bool v4_onl
     }
     is_uint(matched, NFLOWS, "%s: every field of every flow", name);
     fsn_dec_session_free(s);
+    return dgrams;
 }
 
 int main(void)
 {
     /* v5: IPv4 only, 16-bit AS and interfaces, no VLAN or end reason. */
-    round_trip(FSN_FMT_V5, 1, "v5", true, true, false, false);
-    round_trip(FSN_FMT_V5, 100, "v5 1:100", true, true, false, false);
-    round_trip(FSN_FMT_V9, 1, "v9", false, false, true, false);
-    round_trip(FSN_FMT_V9, 100, "v9 1:100", false, false, true, false);
-    round_trip(FSN_FMT_IPFIX, 1, "IPFIX", false, false, true, true);
-    round_trip(FSN_FMT_IPFIX, 100, "IPFIX 1:100", false, false, true, true);
+    size_t full, probe;
+
+    round_trip(FSN_FMT_V5, 1, "v5", true, true, false, false, true);
+    round_trip(FSN_FMT_V5, 100, "v5 1:100", true, true, false, false, true);
+    full = round_trip(FSN_FMT_V9, 1, "v9", false, false, true, false, true);
+    round_trip(FSN_FMT_V9, 100, "v9 1:100", false, false, true, false, true);
+    probe = round_trip(FSN_FMT_V9, 1, "v9 probe", false, false, true, false, false);
+    round_trip(FSN_FMT_V9, 100, "v9 probe 1:100", false, false, true, false, false);
+    ok(probe < full, "v9: a probe's records are smaller: %zu datagrams instead of %zu", probe, full);
+    full = round_trip(FSN_FMT_IPFIX, 1, "IPFIX", false, false, true, true, true);
+    round_trip(FSN_FMT_IPFIX, 100, "IPFIX 1:100", false, false, true, true, true);
+    probe = round_trip(FSN_FMT_IPFIX, 1, "IPFIX probe", false, false, true, true, false);
+    round_trip(FSN_FMT_IPFIX, 100, "IPFIX probe 1:100", false, false, true, true, false);
+    ok(probe < full, "IPFIX: a probe's records are smaller: %zu datagrams instead of %zu", probe, full);
+
+    /*
+     * A probe's templates alone: header, set header, then two templates of
+     * 4 + 4 bytes per field (RFC 3954 section 5.2, RFC 7011 section 3.4.1):
+     * v9 20 + 4 + 2 * (4 + 14 * 4), IPFIX 16 + 4 + 2 * (4 + 15 * 4).
+     */
+    for (int i = 0; i < 2; i++) {
+        struct fsn_enc e;
+        uint8_t buf[1400];
+        size_t len = 0;
+        int fmt = i ? FSN_FMT_IPFIX : FSN_FMT_V9;
+        fsn_enc_init(&e, fmt, 1, 1, NOW - 3600000);
+        e.routing = false;
+        fsn_enc_templates(&e, NOW, buf, sizeof buf, &len);
+        is_uint(len, i ? 148 : 144, "%s: a probe's templates take %u bytes", i ? "IPFIX" : "v9",
+                i ? 148u : 144u);
+    }
     return tap_done();
 }
