@@ -766,9 +766,10 @@ void agg_add_batch(struct agg *a, const struct agg_rec *r, size_t n,
                    const struct agg_exporter_id *x)
 {
     /*
-     * Prefetching a few records ahead (the ports' service map entries; the
-     * host index slots, then the hosts and their counter rows) was measured
-     * with bench/aggbench.c: 3-7 % slower than this plain loop.
+     * Only the records themselves are fetched ahead. Fetching what later
+     * records will look up (their ports' service map entries, host index
+     * slots, hosts and counter rows) was measured with bench/aggbench.c:
+     * 3-7 % slower than this loop.
      */
     a->stats.flows += n;
     for (size_t i = 0; i < n; i++) {
