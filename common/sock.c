@@ -340,6 +340,22 @@ unsigned sock_sender_send(struct sock_sender *s, const struct iovec *dgrams, uns
     return sent;
 }
 
+int sock_path_mtu(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    int mtu = -1;
+    socklen_t mlen = sizeof mtu;
+
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+        return -1;
+    if (ss.ss_family == AF_INET && getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &mlen) == 0)
+        return mtu;
+    if (ss.ss_family == AF_INET6 && getsockopt(fd, IPPROTO_IPV6, IPV6_MTU, &mtu, &mlen) == 0)
+        return mtu;
+    return -1;
+}
+
 void sock_sender_close(struct sock_sender *s)
 {
     if (s->fd >= 0)

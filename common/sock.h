@@ -136,4 +136,11 @@ unsigned sock_sender_send(struct sock_sender *s, const struct iovec *dgrams, uns
 /* Closes the socket (the counters stay readable). Safe to call twice. */
 void sock_sender_close(struct sock_sender *s);
 
+/*
+ * The MTU the kernel knows for the route of a connected socket (IP_MTU or
+ * IPV6_MTU): 65535 or 65536 to an address of this host, the interface's
+ * MTU otherwise. Returns -1 when the kernel does not say.
+ */
+int sock_path_mtu(int fd);
+
 #endif

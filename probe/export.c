@@ -63,6 +63,16 @@ int export_add_collector(struct exporter *x, const char *hostport, char *err, si
     return 0;
 }
 
+uint32_t export_auto_mtu(const struct exporter *x)
+{
+    if (x->ncol == 0)
+        return EXPORT_MTU_REMOTE;
+    for (int i = 0; i < x->ncol; i++)
+        if (sock_path_mtu(x->col[i].s.fd) < EXPORT_DGRAM_MAX + 40 + 8) /* IPv6 + UDP headers */
+            return EXPORT_MTU_REMOTE;
+    return EXPORT_DGRAM_MAX;
+}
+
 /* Extracts family, address bytes and port of a socket address. */
 static bool sa_parts(const struct sockaddr_storage *ss, uint8_t *family, uint8_t addr[16],
                      uint16_t *port)

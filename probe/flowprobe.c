@@ -725,8 +725,10 @@ static int open_capture(struct probe *p)
 static void log_settings(const struct probe *p)
 {
     const struct probe_conf *c = &p->conf;
-    char cols[1024] = "";
+    char cols[1024] = "", pace[40] = "unpaced";
 
+    if (p->x.rate)
+        snprintf(pace, sizeof pace, "at most %u/s", p->x.rate);
     for (int i = 0; i < c->ncollector; i++) {
         strncat(cols, i ? ", " : "", sizeof cols - strlen(cols) - 1);
         strncat(cols, c->collector[i], sizeof cols - strlen(cols) - 1);
@@ -734,7 +736,7 @@ static void log_settings(const struct probe *p)
     log_info("version %s on %s%s%s (link type %s): key src, dst, sport, dport, proto, tos, "
              "vlan, input if %u; timeouts active %us, inactive %us, tcp %us, tcp-end %us, "
              "udp %us, icmp %us; table max %u flows; sampling 1:%u; export %s domain %u "
-             "to %s (datagrams <= %u bytes, %s%u/s)",
+             "to %s (datagrams <= %u bytes, %s)",
              FSN_VERSION, c->read_file[0] ? "file " : "interface ",
              c->read_file[0] ? c->read_file : c->interface,
              c->filter[0] ? " with filter" : "", pcap_datalink_val_to_name(p->dlt), c->ifindex,
@@ -743,8 +745,8 @@ static void log_settings(const struct probe *p)
              c->to.idle_ms[FT_CLASS_UDP] / 1000, c->to.idle_ms[FT_CLASS_ICMP] / 1000,
              c->max_flows, c->sampling,
              c->version == 10 ? "IPFIX" : c->version == 9 ? "NetFlow v9" : "NetFlow v5",
-             c->domain, c->ncollector ? cols : "(no collector: metering only)", c->mtu,
-             c->export_rate ? "at most " : "unpaced, ", c->export_rate);
+             c->domain, c->ncollector ? cols : "(no collector: metering only)", p->x.mtu,
+             pace);
 }
 
 /* Reader: reads packets until the file ends or a signal asks to stop. */
@@ -866,8 +868,6 @@ int main(int argc, char **argv)
         ret = 2;
         goto out_nolog;
     }
-    if (p->conf.interface[0] && !p->conf.export_rate_set)
-        p->conf.export_rate = 0;
     if (check_only) {
         printf("flowprobe: configuration OK\n");
         ret = 0;
@@ -878,8 +878,9 @@ int main(int argc, char **argv)
 
     if (open_capture(p) != 0)
         goto out;
-    if (export_init(&p->x, p->conf.version, p->conf.domain, p->conf.sampling, 0, p->conf.mtu,
-                    p->conf.export_rate, err, sizeof err) != 0) {
+    if (export_init(&p->x, p->conf.version, p->conf.domain, p->conf.sampling, 0,
+                    p->conf.mtu ? p->conf.mtu : EXPORT_MTU_REMOTE, p->conf.export_rate, err,
+                    sizeof err) != 0) {
         log_err("%s", err);
         goto out;
     }
@@ -890,6 +891,10 @@ int main(int argc, char **argv)
             goto out;
         }
     }
+    if (p->conf.mtu == 0)
+        p->x.mtu = export_auto_mtu(&p->x);
+    if (!p->conf.export_rate_set)
+        p->x.rate = p->live ? 0 : EXPORT_PACE_BYTES / p->x.mtu;
     if (ft_init(&p->ft, p->conf.max_flows, &p->conf.to, on_expired, p) != 0 ||
         frag_init(&p->frag, p->conf.frag_slots, 30000, on_frag_account, p) != 0) {
         log_err("out of memory for the flow table");

@@ -92,7 +92,7 @@ replay() {
     stop_pid "$COLL"
 }
 
-tcpdump -Z root -i lo -Q in -s 2048 -B 65536 --immediate-mode -U -w "$T/export.pcap" "udp and dst port $PORT" \
+tcpdump -Z root -i lo -Q in -s 9216 -B 65536 --immediate-mode -U -w "$T/export.pcap" "udp and dst port $PORT" \
     >"$T/tcpdump.log" 2>&1 &
 tcpd=$!
 _bg_pids+=("$tcpd")

@@ -17,7 +17,7 @@ truth_keyed "$T/truth.txt" 4 >"$T/truth.v4"
 for v in 5 9 10; do
     port=$(free_port udp)
     start_nfcapd "$T/nf$v" "$port" || bail "nfcapd did not start"
-    tcpdump -Z root -i lo -Q in -s 2048 -B 65536 --immediate-mode -U -w "$T/export$v.pcap" "udp and dst port $port" \
+    tcpdump -Z root -i lo -Q in -s 9216 -B 65536 --immediate-mode -U -w "$T/export$v.pcap" "udp and dst port $port" \
         >"$T/tcpdump$v.log" 2>&1 &
     tcpdump_pid=$!
     _bg_pids+=("$tcpdump_pid")

@@ -1,0 +1,132 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Export datagram size (export-mtu). With the default, auto, the probe sends
+# datagrams of up to 9000 bytes when every collector is on this host (the
+# kernel's route MTU is 64 KiB over loopback) and of up to 1400 bytes when
+# one is not; pacing of a file replay follows the size (140 MB/s). A UDP
+# receiver on loopback records every datagram it gets: their sizes, and the
+# records in them add up to what the probe exported. The "remote" collector
+# is an address behind a veth pair (MTU 1500) in a network namespace the
+# test creates, where nothing answers: no datagram leaves the namespace.
+# Timeouts longer than the capture keep every flow to its end, so the final
+# export fills whole datagrams.
+. "$(dirname "$0")/../lib/common.sh"
+need_cmd python3
+
+"$TOOLS/flowgen" -s 11 -n 40000 -o "$T/gen.pcap" -g "$T/truth.txt" 2>"$T/flowgen.log" ||
+    bail "flowgen failed: $(cat "$T/flowgen.log")"
+
+# receiver NETNS-PREFIX PORT OUT: counts datagrams on 127.0.0.1:PORT until
+# 2 s pass without one (at most 120 s); writes "datagrams max_bytes records",
+# records being the IPFIX data records (each data set's length over the
+# record length of its template, as the test's templates are fixed-length).
+receiver() {
+    local port=$2 out=$3
+    # shellcheck disable=SC2086
+    $1 python3 - "$port" "$out" <<'PY' &
+import socket, struct, sys, time
+port, out = int(sys.argv[1]), sys.argv[2]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+s.bind(("127.0.0.1", port))
+open(out + ".ready", "w").close()
+s.settimeout(2.0)
+n = biggest = records = 0
+tlen = {}
+end = time.time() + 120
+while time.time() < end:
+    try:
+        d = s.recv(65536)
+    except socket.timeout:
+        if n:
+            break
+        continue
+    n += 1
+    biggest = max(biggest, len(d))
+    off = 16
+    while off + 4 <= len(d):
+        sid, slen = struct.unpack_from("!HH", d, off)
+        if slen < 4:
+            break
+        if sid == 2:  # template set: template id, field count, (id, length) ...
+            p = off + 4
+            while p + 4 <= off + slen:
+                tid, cnt = struct.unpack_from("!HH", d, p)
+                p += 4
+                rl = 0
+                for _ in range(cnt):
+                    fid, fl = struct.unpack_from("!HH", d, p)
+                    p += 4 + (4 if fid & 0x8000 else 0)
+                    rl += fl
+                tlen[tid] = rl
+        elif sid >= 256 and tlen.get(sid):
+            records += (slen - 4) // tlen[sid]
+        off += slen
+with open(out, "w") as f:
+    f.write("%d %d %d\n" % (n, biggest, records))
+PY
+    _bg_pids+=($!)
+    wait_for 10 test -f "$out.ready" || bail "receiver did not start"
+}
+
+LONG=(-t active=86400 -t inactive=86400 -t tcp=86400 -t tcp-end=86400 -t udp=86400 -t icmp=86400)
+setting() { sed -n 's/.*(datagrams <= \([0-9]*\) bytes, \([a-z ]*\)\([0-9]*\)\/s).*/\1 \3/p' "$1"; }
+exported() { sed -n 's/.*final: exported \([0-9]*\) records in \([0-9]*\) datagrams.*/\2 \1/p' "$1"; }
+
+# 1. One collector on loopback, the default (auto): 9000, paced at 140 MB/s.
+port=$(free_port udp)
+receiver "" "$port" "$T/r1"
+"$BIN/flowprobe" -r "$T/gen.pcap" -e "127.0.0.1:$port" -V 10 "${LONG[@]}" -d >"$T/p1.log" 2>&1
+ok $? "auto, collector on loopback: flowprobe exits 0" || diag_file "$T/p1.log"
+is "$(setting "$T/p1.log")" "9000 15555" "auto, collector on loopback: datagrams of up to 9000 bytes, at most 15555/s"
+wait_for 10 test -s "$T/r1"
+read -r n1 max1 recs1 <"$T/r1"
+is "$n1 $recs1" "$(exported "$T/p1.log")" "every datagram and record the probe counted arrived"
+ok "$([ "$max1" -gt 1400 ] && [ "$max1" -le 9000 ]; echo $?)" \
+    "the largest datagram ($max1 bytes) is above 1400 and at most 9000"
+
+# 2. The same with export-mtu 1400 set: the old size, 100000/s.
+printf 'export-mtu 1400\n' >"$T/1400.conf"
+port=$(free_port udp)
+receiver "" "$port" "$T/r2"
+"$BIN/flowprobe" -c "$T/1400.conf" -r "$T/gen.pcap" -e "127.0.0.1:$port" -V 10 "${LONG[@]}" -d >"$T/p2.log" 2>&1
+ok $? "export-mtu 1400: flowprobe exits 0" || diag_file "$T/p2.log"
+is "$(setting "$T/p2.log")" "1400 100000" "export-mtu 1400: datagrams of up to 1400 bytes, at most 100000/s"
+wait_for 10 test -s "$T/r2"
+read -r n2 max2 recs2 <"$T/r2"
+is "$n2 $recs2" "$(exported "$T/p2.log")" "export-mtu 1400: every datagram and record arrived"
+ok "$([ "$max2" -le 1400 ] && [ "$max2" -gt 1000 ]; echo $?)" "export-mtu 1400: the largest datagram has $max2 bytes"
+is "$recs2" "$recs1" "the same records in either size"
+ok "$([ "$n2" -gt "$n1" ]; echo $?)" "more datagrams at 1400 bytes ($n2) than at 9000 ($n1)"
+
+# An explicit rate wins over the default pacing; a bad size names the line.
+"$BIN/flowprobe" -c "$T/1400.conf" -r "$T/gen.pcap" -R 777 -d >"$T/p3.log" 2>&1
+is "$(setting "$T/p3.log")" "1400 777" "-R 777 sets the pace"
+printf '\nexport-mtu 9001\n' >"$T/bad.conf"
+"$BIN/flowprobe" -c "$T/bad.conf" -r "$T/gen.pcap" -n >"$T/bad.log" 2>&1
+is "$?" 1 "export-mtu 9001 is refused (exit status 1: bad configuration)"
+grep -q "bad.conf:2: export-mtu:" "$T/bad.log"
+ok $? "... naming the file and line" || diag_file "$T/bad.log"
+
+# 3. One collector not on this host: auto falls back to 1400 for all of them.
+if [ "$(id -u)" != 0 ] || ! ip netns add "fsnm$$" 2>/dev/null; then
+    skip "needs root and network namespaces" "auto with a collector on another host"
+    done_testing
+fi
+NS=fsnm$$
+trap '_cleanup; ip netns del "$NS" 2>/dev/null' EXIT
+ip -n "$NS" link set lo up
+ip -n "$NS" link add v0 mtu 1500 type veth peer name v1 mtu 1500
+ip -n "$NS" link set v0 up
+ip -n "$NS" addr add 10.251.0.1/24 dev v0
+port=$(free_port udp)
+receiver "ip netns exec $NS" "$port" "$T/r4"
+ip netns exec "$NS" "$BIN/flowprobe" -r "$T/gen.pcap" -e "127.0.0.1:$port" -e "10.251.0.2:$port" \
+    -V 10 "${LONG[@]}" -d >"$T/p4.log" 2>&1
+ok $? "auto, one collector behind a 1500-byte link: flowprobe exits 0" || diag_file "$T/p4.log"
+is "$(setting "$T/p4.log")" "1400 100000" "auto, one collector behind a 1500-byte link: datagrams of up to 1400 bytes"
+wait_for 10 test -s "$T/r4"
+read -r n4 max4 recs4 <"$T/r4"
+is "$n4 $recs4" "$(exported "$T/p4.log")" "the loopback collector got every datagram and record"
+ok "$([ "$max4" -le 1400 ]; echo $?)" "... none above 1400 bytes ($max4)"
+done_testing
