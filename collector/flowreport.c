@@ -166,9 +166,13 @@ int main(int argc, char **argv)
     run.out.fp = stdout;
     run.out.fmt = REP_TEXT;
     r.end_ms = UINT64_MAX;
-    /* Listings can be millions of lines: write them in large pieces. */
+    /*
+     * Listings can be millions of lines: write them in large pieces (glibc
+     * ignores a size given without the buffer, and would write 4 KiB).
+     */
+    static char outbuf[1 << 18];
     if (!isatty(STDOUT_FILENO))
-        setvbuf(stdout, NULL, _IOFBF, 1 << 20);
+        setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
     while ((c = getopt_long(argc, argv, "+R:t:s:n:o:NqvhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'R':
