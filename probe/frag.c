@@ -14,9 +14,16 @@ int frag_init(struct frag *f, uint32_t nslots, uint32_t timeout_ms, frag_account
     memset(f, 0, sizeof *f);
     while (n < nslots && n < (1u << 24))
         n <<= 1;
-    f->slot = calloc(n, sizeof *f->slot);
+    f->slot = malloc(n * sizeof *f->slot);
     if (!f->slot)
         return FSN_E_NOMEM;
+    /*
+     * Written now rather than left to calloc's zero pages: the first write
+     * to a page that lookups had only read is a copy-on-write fault whose
+     * TLB flush interrupts the other thread's CPU. explicit_bzero, because
+     * the compiler turns malloc and memset into calloc.
+     */
+    explicit_bzero(f->slot, n * sizeof *f->slot);
     f->mask = n - 1;
     f->timeout_ms = timeout_ms;
     f->account = account;
