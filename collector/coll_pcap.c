@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "collector/coll_pcap.h"
 
+#include <errno.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/buf.h"
@@ -10,6 +12,7 @@
 #include "lib/pkt.h"
 
 #define MAX_EXT 16
+#define FILE_BUFSIZE (1u << 18) /* libpcap reads record by record through stdio */
 
 int coll_pcap_udp(const uint8_t *ip, uint32_t cap, uint8_t family, uint32_t ip_len, size_t *off,
                   size_t *len)
@@ -68,10 +71,22 @@ int coll_pcap_open(struct coll_pcap *c, const char *path, char *err, size_t errl
 {
     char perr[PCAP_ERRBUF_SIZE];
     pcap_t *p;
+    FILE *f;
 
     memset(c, 0, sizeof *c);
-    if (!(p = pcap_open_offline(path, perr))) {
+    f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    /* A buffer of our own: glibc ignores a size without one, and reads 4 KiB at a time. */
+    if ((c->filebuf = malloc(FILE_BUFSIZE)) != NULL)
+        setvbuf(f, c->filebuf, _IOFBF, FILE_BUFSIZE);
+    if (!(p = pcap_fopen_offline(f, perr))) {
         snprintf(err, errlen, "%s", perr);
+        fclose(f);
+        free(c->filebuf);
+        c->filebuf = NULL;
         return -1;
     }
     c->p = p;
@@ -80,8 +95,7 @@ int coll_pcap_open(struct coll_pcap *c, const char *path, char *err, size_t errl
         snprintf(err, errlen, "%s: link type %s (%d) not supported", path,
                  pcap_datalink_val_to_name(c->dlt) ? pcap_datalink_val_to_name(c->dlt) : "?",
                  c->dlt);
-        pcap_close(p);
-        c->p = NULL;
+        coll_pcap_close(c);
         return -1;
     }
     return 0;
@@ -147,4 +161,6 @@ void coll_pcap_close(struct coll_pcap *c)
     if (c->p)
         pcap_close(c->p);
     c->p = NULL;
+    free(c->filebuf);
+    c->filebuf = NULL;
 }

@@ -35,7 +35,8 @@ struct coll_pcap_stats {
 
 /* An open capture. Owned by the caller (coll_pcap_open/_close). */
 struct coll_pcap {
-    void *p; /* pcap_t */
+    void *p;       /* pcap_t */
+    char *filebuf; /* the file's stdio buffer, freed after the pcap_t */
     int dlt;
     struct coll_pcap_stats st;
     char error[256]; /* set when reading stopped on a damaged file */
