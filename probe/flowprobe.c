@@ -671,7 +671,7 @@ static int open_capture(struct probe *p)
         /*
          * libpcap reads a file record by record, two freads each; a buffer of
          * our own (glibc ignores a size given without one) makes that one
-         * read(2) per megabyte instead of per 4 KiB.
+         * read(2) per 256 KiB instead of per 4 KiB.
          */
         FILE *f = strcmp(c->read_file, "-") == 0 ? stdin : fopen(c->read_file, "rb");
         if (!f) {

@@ -41,8 +41,8 @@ int ft_init(struct ft *t, uint32_t max_flows, const struct ft_timeouts *to, ft_e
     memset(t, 0, sizeof *t);
     if (max_flows == 0 || max_flows >= FT_NIL)
         return FSN_E_RANGE;
-    /* At the bound, about one bucket per flow keeps chains short. */
-    while (nmax < max_flows && nmax < (1u << 31))
+    /* At the bound, two to four buckets per flow keep chains short. */
+    while (nmax < max_flows * 2ull && nmax < (1u << 31))
         nmax <<= 1;
     t->nbucket_max = nmax;
     t->bucket = bigmem_alloc(FT_INITIAL_BUCKETS * sizeof *t->bucket);
@@ -232,7 +232,8 @@ void ft_add_hashed(struct ft *t, const struct fsn_flow_key *k, uint32_t hash, ui
         if (t->st.active >= t->max && t->chead != FT_NIL)
             expire_one(t, t->chead, FSN_END_LACK);
         i = alloc_entry(t);
-        if (t->st.active >= t->nbucket_mask + 1 && t->nbucket_mask + 1 < t->nbucket_max)
+        /* Half full: a new flow's lookup walks its whole chain, each entry a likely miss. */
+        if (t->st.active >= (t->nbucket_mask + 1) / 2 && t->nbucket_mask + 1 < t->nbucket_max)
             grow_buckets(t);
         e = &t->e[i];
         memset(e, 0, sizeof *e);
