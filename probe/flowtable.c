@@ -277,6 +277,18 @@ static void wheel_turn(struct ft *t, uint32_t slot, uint64_t now_ms)
     while (i != FT_NIL) {
         uint32_t next = t->e[i].wnext;
         struct ft_entry *e = &t->e[i];
+        /*
+         * Idle entries are cold. Fetch the next one while this one is
+         * handled, and what removing this one touches (its neighbours on the
+         * creation list, its hash bucket) all at once rather than in turn.
+         */
+        if (next != FT_NIL)
+            __builtin_prefetch(&t->e[next]);
+        if (e->cprev != FT_NIL)
+            __builtin_prefetch(&t->e[e->cprev].cnext, 1);
+        if (e->cnext != FT_NIL)
+            __builtin_prefetch(&t->e[e->cnext].cprev, 1);
+        __builtin_prefetch(&t->bucket[e->hash & t->nbucket_mask], 1);
         if (idle_end_ms(t, e) <= now_ms) {
             e->wslot = FT_OFF_WHEEL;
             expire_one(t, i, idle_reason(e->cls));
