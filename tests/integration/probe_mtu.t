@@ -16,19 +16,20 @@ need_cmd python3
 "$TOOLS/flowgen" -s 11 -n 40000 -o "$T/gen.pcap" -g "$T/truth.txt" 2>"$T/flowgen.log" ||
     bail "flowgen failed: $(cat "$T/flowgen.log")"
 
-# receiver NETNS-PREFIX PORT OUT: counts datagrams on 127.0.0.1:PORT until
+# receiver NETNS-PREFIX PORT OUT [ADDR]: counts datagrams on ADDR:PORT
+# (default 127.0.0.1) until
 # 2 s pass without one (at most 120 s); writes "datagrams max_bytes records",
 # records being the IPFIX data records (each data set's length over the
 # record length of its template, as the test's templates are fixed-length).
 receiver() {
-    local port=$2 out=$3
+    local port=$2 out=$3 addr=${4:-127.0.0.1}
     # shellcheck disable=SC2086
-    $1 python3 - "$port" "$out" <<'PY' &
+    $1 python3 - "$port" "$out" "$addr" <<'PY' &
 import socket, struct, sys, time
-port, out = int(sys.argv[1]), sys.argv[2]
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+port, out, addr = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
-s.bind(("127.0.0.1", port))
+s.bind((addr, port))
 open(out + ".ready", "w").close()
 s.settimeout(2.0)
 n = biggest = records = 0
@@ -84,6 +85,16 @@ read -r n1 max1 recs1 <"$T/r1"
 is "$n1 $recs1" "$(exported "$T/p1.log")" "every datagram and record the probe counted arrived"
 ok "$([ "$max1" -gt 1400 ] && [ "$max1" -le 9000 ]; echo $?)" \
     "the largest datagram ($max1 bytes) is above 1400 and at most 9000"
+
+# The same to ::1.
+port=$(free_port udp)
+receiver "" "$port" "$T/r6" ::1
+"$BIN/flowprobe" -r "$T/gen.pcap" -e "[::1]:$port" -V 10 "${LONG[@]}" -d >"$T/p6.log" 2>&1
+ok $? "auto, collector on ::1: flowprobe exits 0" || diag_file "$T/p6.log"
+is "$(setting "$T/p6.log")" "9000 15555" "auto, collector on ::1: datagrams of up to 9000 bytes"
+wait_for 10 test -s "$T/r6"
+read -r n6 max6 recs6 <"$T/r6"
+is "$n6 $recs6 $max6" "$n1 $recs1 $max1" "::1 got the same datagrams as 127.0.0.1"
 
 # 2. The same with export-mtu 1400 set: the old size, 100000/s.
 printf 'export-mtu 1400\n' >"$T/1400.conf"
