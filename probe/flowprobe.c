@@ -54,9 +54,11 @@ struct probe_counters {
  * (than with batches of 1024) measurably cost the reader less.
  */
 #define BATCH_PKTS 4096
-#define FILE_BUFSIZE (1u << 18) /* stdio buffer when reading a file */
 #define BATCH_TICKS 8
 #define RING_BATCHES 4
+
+/* stdio buffer when reading a file: 128 KiB to 1 MiB measured alike, 4 MiB slower. */
+#define FILE_BUFSIZE (1u << 18)
 
 struct batch_pkt {
     struct fsn_pkt pk;
