@@ -63,14 +63,21 @@ int export_add_collector(struct exporter *x, const char *hostport, char *err, si
     return 0;
 }
 
-uint32_t export_auto_mtu(const struct exporter *x)
+int export_check_mtu(const struct exporter *x)
 {
-    if (x->ncol == 0)
-        return EXPORT_MTU_REMOTE;
-    for (int i = 0; i < x->ncol; i++)
-        if (sock_path_mtu(x->col[i].s.fd) < EXPORT_DGRAM_MAX + 40 + 8) /* IPv6 + UDP headers */
-            return EXPORT_MTU_REMOTE;
-    return EXPORT_DGRAM_MAX;
+    int nwarn = 0;
+
+    for (int i = 0; i < x->ncol; i++) {
+        int path = sock_path_mtu(x->col[i].s.fd);
+        uint32_t hdr = x->col[i].s.dst.ss_family == AF_INET6 ? 40 + 8 : 20 + 8;
+        if (path > 0 && x->mtu + hdr > (uint32_t)path) {
+            log_warn("export to %s: datagrams of up to %u bytes (export-mtu) exceed the route's "
+                     "MTU of %d with their IP and UDP headers: they will be fragmented",
+                     x->col[i].name, x->mtu, path);
+            nwarn++;
+        }
+    }
+    return nwarn;
 }
 
 /* Extracts family, address bytes and port of a socket address. */

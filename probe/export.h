@@ -22,7 +22,7 @@
 #define EXPORT_QUEUE 1024   /* flows encoded at once */
 #define EXPORT_BATCH SOCK_SEND_BATCH /* datagrams sent per sendmmsg */
 #define EXPORT_DGRAM_MAX 9000
-#define EXPORT_MTU_REMOTE 1400 /* datagram payload to a collector on another host */
+#define EXPORT_MTU_DEFAULT 1400 /* fits any path, and every collector's buffer */
 /*
  * Default pacing of a file replay, in payload bytes per second: 100,000
  * datagrams of 1,400 bytes, about 2.4 million IPFIX records.
@@ -71,12 +71,11 @@ int export_init(struct exporter *x, int version, uint32_t domain, uint32_t sampl
 int export_add_collector(struct exporter *x, const char *hostport, char *err, size_t errlen);
 
 /*
- * The datagram size for `export-mtu auto`: EXPORT_DGRAM_MAX when the kernel
- * routes every collector over a link whose MTU exceeds it with IP and UDP
- * headers (in practice: collectors on this host, over loopback), so that
- * nothing is fragmented; EXPORT_MTU_REMOTE otherwise, or with no collector.
+ * Warns about each collector whose route (as the kernel knows it) has an
+ * MTU too small for datagrams of x->mtu bytes with IP and UDP headers:
+ * they would be fragmented. Returns how many it warned about.
  */
-uint32_t export_auto_mtu(const struct exporter *x);
+int export_check_mtu(const struct exporter *x);
 
 /* True when a packet with this key is one of our own export datagrams. */
 bool export_is_own(const struct exporter *x, const struct fsn_flow_key *k);

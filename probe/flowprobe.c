@@ -887,9 +887,8 @@ int main(int argc, char **argv)
 
     if (open_capture(p) != 0)
         goto out;
-    if (export_init(&p->x, p->conf.version, p->conf.domain, p->conf.sampling, 0,
-                    p->conf.mtu ? p->conf.mtu : EXPORT_MTU_REMOTE, p->conf.export_rate, err,
-                    sizeof err) != 0) {
+    if (export_init(&p->x, p->conf.version, p->conf.domain, p->conf.sampling, 0, p->conf.mtu,
+                    p->conf.export_rate, err, sizeof err) != 0) {
         log_err("%s", err);
         goto out;
     }
@@ -900,8 +899,7 @@ int main(int argc, char **argv)
             goto out;
         }
     }
-    if (p->conf.mtu == 0)
-        p->x.mtu = export_auto_mtu(&p->x);
+    export_check_mtu(&p->x);
     if (!p->conf.export_rate_set)
         p->x.rate = p->live ? 0 : EXPORT_PACE_BYTES / p->x.mtu;
     if (ft_init(&p->ft, p->conf.max_flows, &p->conf.to, on_expired, p) != 0 ||

@@ -29,7 +29,7 @@ struct probe_conf {
     uint32_t ifindex;      /* input interface index put into flows; 0 = from the interface */
     uint32_t export_rate;  /* datagrams/s per collector; 0 = unpaced */
     bool export_rate_set;  /* else: EXPORT_PACE_BYTES a second for a file, unpaced live */
-    uint32_t mtu;          /* 0 = auto: export_auto_mtu() */
+    uint32_t mtu;          /* largest export datagram payload */
     uint32_t tmpl_refresh_s;
     uint32_t buffer_mb;
     uint32_t frag_slots;
