@@ -28,6 +28,7 @@
  * datagrams of 1,400 bytes, about 2.4 million IPFIX records.
  */
 #define EXPORT_PACE_BYTES 140000000u
+#define EXPORT_PACE_BURST (64u * 1400u) /* bytes a paced export sends at once */
 
 struct export_collector {
     char name[300];                /* as configured, for messages */
