@@ -18,8 +18,8 @@ need_cmd python3
     bail "flowgen failed: $(cat "$T/flowgen.log")"
 
 # receiver NETNS-PREFIX PORT OUT [ADDR]: counts datagrams on ADDR:PORT
-# (default 127.0.0.1) until
-# 2 s pass without one (at most 120 s); writes "datagrams max_bytes records",
+# (default 127.0.0.1) until 2 s pass without one (at most 120 s); writes
+# "datagrams max_bytes records",
 # records being the IPFIX data records (each data set's length over the
 # record length of its template, as the test's templates are fixed-length).
 receiver() {
@@ -73,7 +73,8 @@ PY
 
 LONG=(-t active=86400 -t inactive=86400 -t tcp=86400 -t tcp-end=86400 -t udp=86400 -t icmp=86400)
 # Runs with a receiver are paced at 2000 datagrams/s, so that the receiver
-# keeps up even where net.core.rmem_max caps its socket buffer at 416 KB;
+# keeps up even where net.core.rmem_max caps its socket buffer (212992 on a
+# fresh Debian, doubled by the kernel);
 # the default pacing is read from runs without a collector.
 PACE=(-R 2000)
 setting() { sed -n 's/.*(datagrams <= \([0-9]*\) bytes, \([a-z ]*\)\([0-9]*\)\/s).*/\1 \3/p' "$1"; }
