@@ -63,21 +63,16 @@ int export_add_collector(struct exporter *x, const char *hostport, char *err, si
     return 0;
 }
 
-int export_check_mtu(const struct exporter *x)
+void export_check_mtu(const struct exporter *x)
 {
-    int nwarn = 0;
-
     for (int i = 0; i < x->ncol; i++) {
         int path = sock_path_mtu(x->col[i].s.fd);
         uint32_t hdr = x->col[i].s.dst.ss_family == AF_INET6 ? 40 + 8 : 20 + 8;
-        if (path > 0 && x->mtu + hdr > (uint32_t)path) {
+        if (path > 0 && x->mtu + hdr > (uint32_t)path)
             log_warn("export to %s: datagrams of up to %u bytes (export-mtu) exceed the route's "
                      "MTU of %d with their IP and UDP headers: they will be fragmented",
                      x->col[i].name, x->mtu, path);
-            nwarn++;
-        }
     }
-    return nwarn;
 }
 
 /* Extracts family, address bytes and port of a socket address. */

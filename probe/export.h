@@ -76,9 +76,9 @@ int export_add_collector(struct exporter *x, const char *hostport, char *err, si
 /*
  * Warns about each collector whose route (as the kernel knows it) has an
  * MTU too small for datagrams of x->mtu bytes with IP and UDP headers:
- * they would be fragmented. Returns how many it warned about.
+ * they would be fragmented.
  */
-int export_check_mtu(const struct exporter *x);
+void export_check_mtu(const struct exporter *x);
 
 /* True when a packet with this key is one of our own export datagrams. */
 bool export_is_own(const struct exporter *x, const struct fsn_flow_key *k);
