@@ -1,18 +1,17 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "collector/coll_pcap.h"
 
-#include <errno.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/pcapfile.h"
 #include "lib/buf.h"
 #include "lib/error.h"
 #include "lib/pkt.h"
 
 #define MAX_EXT 16
-#define FILE_BUFSIZE (1u << 18) /* libpcap reads record by record through stdio */
 
 int coll_pcap_udp(const uint8_t *ip, uint32_t cap, uint8_t family, uint32_t ip_len, size_t *off,
                   size_t *len)
@@ -71,22 +70,10 @@ int coll_pcap_open(struct coll_pcap *c, const char *path, char *err, size_t errl
 {
     char perr[PCAP_ERRBUF_SIZE];
     pcap_t *p;
-    FILE *f;
 
     memset(c, 0, sizeof *c);
-    f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    /* A buffer of our own: glibc ignores a size without one, and reads 4 KiB at a time. */
-    if ((c->filebuf = malloc(FILE_BUFSIZE)) != NULL)
-        setvbuf(f, c->filebuf, _IOFBF, FILE_BUFSIZE);
-    if (!(p = pcap_fopen_offline(f, perr))) {
+    if (!(p = pcapfile_open(path, &c->filebuf, perr))) {
         snprintf(err, errlen, "%s", perr);
-        fclose(f);
-        free(c->filebuf);
-        c->filebuf = NULL;
         return -1;
     }
     c->p = p;
