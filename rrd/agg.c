@@ -103,116 +103,6 @@ static void build_v4_nets(struct agg *a)
     }
 }
 
-/* ---- services: (protocol, port) -> set of services ---- */
-
-/*
- * Set ids start at 1 (0: no service). Set s holds the service indexes
- * set_mem[set_off[s - 1] .. set_off[s]).
- */
-static int build_service_map(struct agg *a)
-{
-    const struct agg_conf *c = &a->conf;
-    uint16_t *list = calloc(c->nservices + 1, sizeof *list);
-    uint16_t prev = 0;
-    int ret = FSN_E_NOMEM;
-
-    if (!list)
-        return FSN_E_NOMEM;
-    a->set_off = calloc(1, sizeof *a->set_off);
-    if (!a->set_off)
-        goto out;
-    for (unsigned proto = 0; proto < 256; proto++) {
-        bool used = false;
-        for (size_t s = 0; s < c->nservices && !used; s++)
-            for (unsigned r = 0; r < c->services[s].nranges; r++)
-                used |= c->services[s].r[r].proto == proto;
-        if (!used)
-            continue;
-        a->svc_map[proto] = calloc(65536, sizeof *a->svc_map[proto]);
-        a->svc_any[proto] = calloc(65536 / 64, sizeof *a->svc_any[proto]);
-        if (!a->svc_map[proto] || !a->svc_any[proto])
-            goto out;
-        for (unsigned port = 0; port < 65536; port++) {
-            size_t n = 0;
-            for (size_t s = 0; s < c->nservices; s++)
-                for (unsigned r = 0; r < c->services[s].nranges; r++) {
-                    const struct agg_port_range *pr = &c->services[s].r[r];
-                    if (pr->proto == proto && port >= pr->lo && port <= pr->hi) {
-                        list[n++] = (uint16_t)s;
-                        break;
-                    }
-                }
-            if (n == 0)
-                continue;
-            /* Ranges make runs of equal sets: reuse the last set when it is equal. */
-            if (prev && a->set_off[prev] - a->set_off[prev - 1] == n &&
-                memcmp(a->set_mem + a->set_off[prev - 1], list, n * sizeof *list) == 0) {
-                a->svc_map[proto][port] = prev;
-                continue;
-            }
-            if (a->nsets >= 65534)
-                goto out;
-            uint32_t *off = realloc(a->set_off, (a->nsets + 2) * sizeof *off);
-            if (!off)
-                goto out;
-            a->set_off = off;
-            uint16_t *mem = realloc(a->set_mem, (a->set_len + n) * sizeof *mem);
-            if (!mem)
-                goto out;
-            a->set_mem = mem;
-            memcpy(a->set_mem + a->set_len, list, n * sizeof *list);
-            a->set_len += n;
-            a->nsets++;
-            a->set_off[a->nsets] = (uint32_t)a->set_len;
-            prev = (uint16_t)a->nsets;
-            a->svc_map[proto][port] = prev;
-        }
-    }
-    for (unsigned proto = 0; proto < 256; proto++)
-        for (unsigned port = 0; a->svc_any[proto] && port < 65536; port++)
-            if (a->svc_map[proto][port])
-                a->svc_any[proto][port / 64] |= 1ull << (port % 64);
-    ret = 0;
-out:
-    free(list);
-    return ret;
-}
-
-/*
- * Services a flow counts for: protocol matches and either port is in one of
- * the service's ranges. A service matching on both ports counts once; a flow
- * matching two services counts for both. Returns the count written to out.
- */
-static size_t match_services(const struct agg *a, uint8_t proto, uint16_t sport, uint16_t dport,
-                             uint16_t *out)
-{
-    const uint16_t *map = a->svc_map[proto];
-    const uint64_t *any = a->svc_any[proto];
-    size_t n = 0;
-
-    if (!map)
-        return 0;
-    bool b1 = any[sport / 64] >> (sport % 64) & 1, b2 = any[dport / 64] >> (dport % 64) & 1;
-    if (!b1 && !b2)
-        return 0;
-    uint16_t s1 = b1 ? map[sport] : 0, s2 = b2 ? map[dport] : 0;
-    if (s1) {
-        for (uint32_t i = a->set_off[s1 - 1]; i < a->set_off[s1]; i++)
-            out[n++] = a->set_mem[i];
-    }
-    if (s2 && s2 != s1) {
-        size_t n1 = n;
-        for (uint32_t i = a->set_off[s2 - 1]; i < a->set_off[s2]; i++) {
-            bool dup = false;
-            for (size_t j = 0; j < n1; j++)
-                dup |= out[j] == a->set_mem[i];
-            if (!dup)
-                out[n++] = a->set_mem[i];
-        }
-    }
-    return n;
-}
-
 /* ---- hosts ---- */
 
 static uint32_t host_hash(uint8_t family, const uint8_t *addr)
@@ -814,6 +704,7 @@ static void add_flow(struct agg *a, const struct agg_rec *f, const struct agg_ex
     size_t slot[AGG_RING_MAX + 1], kslot;
     uint32_t hash[2] = {0, 0};
     uint16_t svc[2 * AGG_SERVICES_MAX];
+    uint8_t how[2 * AGG_SERVICES_MAX];
     size_t n, nsvc, xe = AGG_NONE;
     bool src_local, dst_local, late, bad_time;
     int64_t kflow;
@@ -880,7 +771,7 @@ static void add_flow(struct agg *a, const struct agg_rec *f, const struct agg_ex
             a->touched[slot[i]] = true;
         }
 
-    nsvc = match_services(a, f->proto, f->sport, f->dport, svc);
+    nsvc = agg_svc_match(&a->svc, f->proto, f->sport, f->dport, svc, how);
     if (x)
         xe = exporter_entity(a, x);
     if (src_local && dst_local) {
@@ -980,7 +871,7 @@ struct agg *agg_new(const struct agg_conf *conf, uint64_t now_ms, char *err, siz
     a->wall_ms = now_ms;
     a->evict_idle_ms = (uint64_t)(conf->step * 4 > 3600 ? conf->step * 4 : 3600) * 1000;
     a->fill_max = 3600 / conf->step > 12 ? 3600 / conf->step : 12;
-    if (alloc_tables(a) != 0 || build_service_map(a) != 0) {
+    if (alloc_tables(a) != 0 || agg_svc_init(&a->svc, a->conf.services, a->conf.nservices) != 0) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -1004,12 +895,7 @@ void agg_free(struct agg *a)
     agg__close_state(a);
     agg__drop_pending(a);
     agg__rrdw_fini(&a->w);
-    for (int i = 0; i < 256; i++) {
-        free(a->svc_map[i]);
-        free(a->svc_any[i]);
-    }
-    free(a->set_off);
-    free(a->set_mem);
+    agg_svc_fini(&a->svc);
     free(a->ents);
     free(a->bk);
     free(a->hosts);

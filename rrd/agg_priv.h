@@ -9,6 +9,7 @@
 
 #include "rrd/agg.h"
 #include "rrd/agg_int.h"
+#include "rrd/agg_svc.h"
 
 #define AGG_NONE UINT32_MAX
 #define AGG_RING_MAX 64
@@ -79,17 +80,8 @@ struct agg {
     } deferred[AGG_DEFER_MAX];
     size_t ndeferred;
 
-    /* Services: per protocol, port -> set id (0: none). */
-    uint16_t *svc_map[256];
-    /*
-     * The same as one bit per port (8 KiB per protocol, so it stays in the
-     * first-level cache): most ports have no service, and two random ports
-     * would otherwise cost two misses into the 128-KiB map per record.
-     */
-    uint64_t *svc_any[256];
-    uint32_t *set_off;
-    uint16_t *set_mem;
-    size_t set_len, nsets;
+    /* Services: (protocol, port) -> the services it counts for. */
+    struct agg_svc svc;
 
     /* Hosts. */
     struct agg_host *hosts;
