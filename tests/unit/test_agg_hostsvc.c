@@ -204,6 +204,8 @@ static void test_roles(void)
         /* No service: own port 1234 < 9999: provides; then the client side. */
         mkflow("10.0.0.1", 1234, "192.0.2.9", 9999, 6, T0, T0, 3, 300),
         mkflow("10.0.0.1", 50000, "192.0.2.9", 9999, 6, T0, T0, 4, 400),
+        /* No service, equal ports: provides. */
+        mkflow("10.0.0.6", 7777, "192.0.2.9", 7777, 17, T0, T0, 1, 60),
         /* ICMP has no ports: uses. */
         mkflow("10.0.0.1", 0, "192.0.2.9", 2048, 1, T0, T0, 5, 500),
         /* ftp: 21 -> 20 both in the service's ranges: provides for both ends. */
@@ -237,6 +239,8 @@ static void test_roles(void)
     is_uint(r.provided.out_octets, 300, "roles: no service, lower own port: provided");
     is_uint(r.used.out_octets, 900, "roles: no service, higher own port and ICMP: used");
     is_uint(r.used.out_packets, 9, "roles: their packets");
+    ok(cell(&m, "10.0.0.6", "other", &r) && r.provided.out_octets == 60 && r.used.out_octets == 0,
+       "roles: no service, equal ports: provided");
     ok(cell(&m, "10.0.0.4", "ftp", &r) && r.provided.out_octets == 600,
        "roles: both ports in the service: provides (source)");
     ok(cell(&m, "10.0.0.5", "ftp", &r) && r.provided.in_octets == 600,
