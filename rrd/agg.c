@@ -705,13 +705,13 @@ static void replay_deferred(struct agg *a)
  * other host == its row. See rrd/agg_hostsvc.c.
  */
 static void count_cells(struct agg *a, size_t he, int dir, const struct agg_rec *f,
-                        const uint16_t *svc, const uint8_t *how, size_t nsvc, const struct part *p,
-                        const size_t *slot, size_t n, size_t kslot)
+                        const uint16_t *svc, const uint8_t *how, size_t nsvc, size_t pi,
+                        const struct part *p, const size_t *slot, size_t n, size_t kslot)
 {
     const bool row = he != AGG_ENT_OTHER;
     const uint32_t hs = row ? (uint32_t)(he - a->host0) : 0;
     const size_t other = a->hso0 + 2 * (size_t)hs;
-    size_t pi, c;
+    size_t c;
 
     if (nsvc == 0) {
         if (row)
@@ -719,7 +719,6 @@ static void count_cells(struct agg *a, size_t he, int dir, const struct agg_rec 
                       dir, p, slot, n, kslot, f->octets, f->packets);
         return;
     }
-    pi = nsvc == 1 ? 0 : agg_svc_primary(svc, how, nsvc, dir);
     c = row ? agg__hs_cell(a, hs, svc[pi]) : AGG_NONE;
     for (size_t i = 0; i < nsvc; i++) {
         const size_t role = !agg_svc_provides(how[i], dir);
@@ -824,15 +823,19 @@ static void add_flow(struct agg *a, const struct agg_rec *f, const struct agg_ex
         if (dir == 0 ? !dst_local : !src_local)
             continue;
         size_t he = host_entity(a, fam, addr, hash[dir], first, last);
+        size_t pi = nsvc > 1 ? agg_svc_primary(svc, how, nsvc, dir) : 0;
+        /* The cell's lookup misses the cache: start it before the other entities' work. */
+        if (a->hs_on && nsvc && he != AGG_ENT_OTHER)
+            fsn_xtab_prefetch(&a->hs, (uint32_t)(he - a->host0), svc[pi]);
         add_parts(a, AGG_ENT_TOTAL, dir, p, slot, n, kslot, f->octets, f->packets);
         add_parts(a, he, dir, p, slot, n, kslot, f->octets, f->packets);
-        if (a->hs_on)
-            count_cells(a, he, dir, f, svc, how, nsvc, p, slot, n, kslot);
         add_parts(a, a->proto0 + f->proto, dir, p, slot, n, kslot, f->octets, f->packets);
         for (size_t i = 0; i < nsvc; i++)
             add_parts(a, a->svc0 + svc[i], dir, p, slot, n, kslot, f->octets, f->packets);
         if (xe != AGG_NONE)
             add_parts(a, xe, dir, p, slot, n, kslot, f->octets, f->packets);
+        if (a->hs_on)
+            count_cells(a, he, dir, f, svc, how, nsvc, pi, p, slot, n, kslot);
     }
 }
 
