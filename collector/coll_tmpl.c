@@ -80,7 +80,7 @@ int coll_tmpl_save(int dirfd, const struct coll_exptab *t, char *err, size_t err
         const struct coll_exporter *e = t->list[i];
         if (!worth(e))
             continue;
-        if (fsn_dec_save(e->s, buf + used + 4, total - used - 4, &len) != 0)
+        if (fsn_dec_save(e->s, 0, buf + used + 4, total - used - 4, &len) != 0)
             continue;
         fsn_store32(buf + used, (uint32_t)len);
         used += 4 + len;
