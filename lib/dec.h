@@ -63,9 +63,9 @@ struct fsn_dec_counters {
     uint64_t options_records;  /* options data records decoded (sampling, init time) */
     uint64_t lost;             /* v5/IPFIX: records, v9: datagrams never received */
     uint64_t reordered;        /* late datagrams accepted inside the reorder window */
-    uint64_t seq_resets;       /* steps back: exporter restart, duplicate, foreign datagram */
-    uint64_t seq_jumps;        /* steps ahead beyond the reorder window (held, see seq rules) */
-    uint64_t off_sequence;     /* resets and jumps the next datagram showed were not the exporter's */
+    uint64_t seq_resets;       /* steps back: exporter restart, duplicate, stray datagram */
+    uint64_t seq_jumps;        /* steps ahead beyond the reorder window (held until the next) */
+    uint64_t off_sequence;     /* resets and jumps the next datagram refuted (not lost) */
     uint64_t notmpl_sets;      /* data sets that arrived before their template */
     uint64_t buffered_sets;    /* ... of those, kept to be decoded later */
     uint64_t buffered_records; /* records decoded from kept sets (also in `records`) */

@@ -339,8 +339,8 @@ static int open_blob(const uint8_t *buf, size_t len, struct fsn_rd *r, uint16_t 
     if (len < SAVE_HEAD_V1 + 4 || fnv1a(buf, len - 4) != fsn_load32(buf + len - 4))
         return FSN_E_BADFILE;
     *r = fsn_rd_make(buf, len - 4);
-    if (!fsn_rd_bytes(r, magic, 4) || memcmp(magic, SAVE_MAGIC, 4) != 0 ||
-        !fsn_rd_u16(r, format) || *format < 1 || *format > SAVE_FORMAT)
+    if (!fsn_rd_bytes(r, magic, 4) || memcmp(magic, SAVE_MAGIC, 4) != 0 || !fsn_rd_u16(r, format) ||
+        *format < 1 || *format > SAVE_FORMAT)
         return FSN_E_BADFILE;
     return 0;
 }

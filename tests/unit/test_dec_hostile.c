@@ -47,11 +47,11 @@ static void v5(struct bld *b, uint32_t seq, uint16_t count)
         bbytes(b, ip4(10, 0, 0, 1), 4);
         bbytes(b, ip4(10, 0, 0, 2), 4);
         bbytes(b, ip4(0, 0, 0, 0), 4);
-        b32(b, 0);      /* input, output */
-        b32(b, 1);      /* packets */
-        b32(b, 40);     /* octets */
-        b32(b, 99000);  /* first */
-        b32(b, 99500);  /* last */
+        b32(b, 0);     /* input, output */
+        b32(b, 1);     /* packets */
+        b32(b, 40);    /* octets */
+        b32(b, 99000); /* first */
+        b32(b, 99500); /* last */
         b32(b, 80 << 16 | 1024);
         b32(b, 6 << 8); /* pad, flags, proto 6, tos */
         b32(b, 0);      /* AS numbers */
