@@ -130,38 +130,40 @@ static void make_flow(struct fsn_flow *f, const struct shape *sh, uint64_t now_m
     f->sampling = 1;
 }
 
-/* Fills the pool; returns the number of datagrams. */
+/*
+ * Fills the pool; returns the number of datagrams. Flows that did not fit
+ * one datagram start the next, so that every datagram is full, as an
+ * exporter under load sends them (v5: 30 records).
+ */
 static size_t encode_pool(struct dgram *pool, int fmt, const struct shape *sh)
 {
     struct fsn_enc e;
     struct fsn_flow flows[64];
     uint64_t now = (uint64_t)time(NULL) * 1000;
-    size_t n = 0;
+    size_t n = 0, have = 0;
 
     fsn_enc_init(&e, fmt, 1, 1, now - 3600000);
     /* Templates once per pool round, in the first datagram. */
     e.tmpl_refresh_pkts = POOL;
     e.tmpl_refresh_ms = 0;
     while (n < POOL) {
-        size_t have = 0, consumed = 0;
+        size_t used = 0;
         uint32_t before = (uint32_t)e.records;
-        for (have = 0; have < 64; have++)
+        for (; have < 64; have++)
             make_flow(&flows[have], sh, now);
-        while (consumed < have && n < POOL) {
-            size_t used = 0;
-            if (fsn_enc_datagram(&e, flows + consumed, have - consumed, now, pool[n].b, DGRAM_CAP,
-                                 &pool[n].len, &used) != 0) {
-                fprintf(stderr, "nfsend: encoding failed\n");
-                exit(1);
-            }
-            /* Counts stay far below 2^32: a flow is never split over datagrams. */
-            for (size_t k = consumed; k < consumed + used; k++)
-                pool[n].packets += flows[k].packets;
-            consumed += used;
-            pool[n].nrec = (uint32_t)e.records - before;
-            before = (uint32_t)e.records;
-            n++;
+        if (fsn_enc_datagram(&e, flows, have, now, pool[n].b, DGRAM_CAP, &pool[n].len, &used) !=
+                0 ||
+            used == 0) {
+            fprintf(stderr, "nfsend: encoding failed\n");
+            exit(1);
         }
+        /* Counts stay far below 2^32: a flow is never split over datagrams. */
+        for (size_t k = 0; k < used; k++)
+            pool[n].packets += flows[k].packets;
+        pool[n].nrec = (uint32_t)e.records - before;
+        memmove(flows, flows + used, (have - used) * sizeof *flows);
+        have -= used;
+        n++;
     }
     return n;
 }
