@@ -25,6 +25,7 @@
 set -u
 . "$FSN_ROOT/tests/lib/common.sh"
 . "$FSN_ROOT/tests/lib/flows.sh"
+. "$FSN_ROOT/bench/peers.sh"
 SECS=${BENCH_CPU_SECONDS:-5}
 WARM=1
 RATES=${BENCH_CPU_RATES:-"200000 1000000"}
@@ -35,11 +36,7 @@ SHAPE="-H $HOSTS -P 200 -A 60"
 W=$BENCH_DIR/cpu
 mkdir -p "$W"
 
-old_rmem=$(sysctl -n net.core.rmem_max)
-restore() { sysctl -qw net.core.rmem_max="$old_rmem" 2>/dev/null; }
-trap 'restore; _cleanup' EXIT
-sysctl -qw net.core.rmem_max=$BUF 2>/dev/null ||
-    echo "(cannot raise net.core.rmem_max: receivers get $old_rmem-byte buffers)"
+raise_rmem $BUF
 
 # The rrdcached of the full configuration, shared by its runs (a directory each).
 mkdir -p "$W/rrd" "$W/journal"
@@ -122,33 +119,14 @@ run() {
     local rx=$1 fmt=$2 rate=$3 port pid got want c0 c1 seq0 total_flows total_packets total_dgrams steps=
     port=$(free_port udp)
     case $rx in
-    bare)
-        "$TOOLS/recvbare" -l "127.0.0.1:$port" -B $BUF >"$W/bare.out" 2>"$W/bare.err" &
-        pid=$!
-        wait_for 10 grep -q ready "$W/bare.err" ;;
     fc-files|fc-full)
         avoid_step_close
         rm -rf "$W/spool" "$W/state" "$W/rrd/run"; mkdir -p "$W/spool" "$W/rrd/run"
         fc_conf "$W/fc.conf" "$port" "$([ "$rx" = fc-full ] && echo 1 || echo 0)"
-        "$BIN/flowcollectd" -d -c "$W/fc.conf" >"$W/fc.log" 2>&1 &
-        pid=$!
-        wait_for 10 grep -q "flow files in" "$W/fc.log" ;;
-    nfcapd)
-        rm -rf "$W/nf"; mkdir -p "$W/nf"
-        nfcapd -w "$W/nf" -p "$port" -b 127.0.0.1 -B $BUF -t 3600 -I bench >"$W/nf.log" 2>&1 &
-        pid=$!
-        wait_for 10 udp_listening "$port" ;;
-    nfacctd)
-        rm -f "$W/nfacctd.csv"
-        printf '%s\n' "nfacctd_port: $port" "nfacctd_ip: 127.0.0.1" "plugins: print" \
-            "print_output: csv" "print_output_file: $W/nfacctd.csv" "print_refresh_time: 3600" \
-            "aggregate: proto" "nfacctd_pipe_size: $BUF" "plugin_pipe_size: $BUF" \
-            "plugin_buffer_size: 65536" >"$W/nfacctd.conf"
-        nfacctd -f "$W/nfacctd.conf" >"$W/nfacctd.log" 2>&1 &
-        pid=$!
-        wait_for 10 grep -q "waiting for NetFlow" "$W/nfacctd.log" ;;
+        fc_start "$W/fc.conf" ;;
+    *) peer_start "$rx" "$port" ;;
     esac
-    _bg_pids+=("$pid")
+    pid=$PEER_PID
     send "$fmt" "$rate" "$port" "$WARM" 0
     seq0=$SENT_FLOWS total_flows=$SENT_FLOWS total_packets=$SENT_PACKETS total_dgrams=$SENT_DGRAMS
     wait_for 20 udp_drained "$port"
@@ -165,31 +143,15 @@ run() {
         kill -USR1 "$pid"
         wait_for 5 grep -q "stats: aggregator" "$W/fc.log"
         steps=$(sed -n 's/.*stats: aggregator: .* steps \([0-9]*\) .*/\1/p' "$W/fc.log" | tail -1)
-    fi
-    if [ "$rx" = nfacctd ]; then
-        # pmacct writes its cache out on SIGINT (SIGTERM leaves it running).
-        kill -INT "$pid"
-        wait_for 30 sh -c "! kill -0 $pid 2>/dev/null || grep -q 'Exiting' '$W/nfacctd.log'"
-        wait_for 10 test -s "$W/nfacctd.csv"
-    fi
-    if [ "$rx" = fc-full ]; then
         # The final flush writes (and first creates) ~10,400 RRD files: give it time.
         kill "$pid"
         wait_for 60 sh -c "! kill -0 $pid 2>/dev/null"
     fi
-    stop_pid "$pid"
+    peer_stop "$rx" "$pid"
     want=$total_flows
-    case $rx in
-    bare)
-        # IPFIX headers do not say how many records follow: datagrams against datagrams.
-        got=$(awk '{ print $3 }' "$W/bare.out")
-        want=$total_dgrams ;;
-    fc-*) got=$(sed -n 's/.*final: datagrams [0-9]* records \([0-9]*\).*/\1/p' "$W/fc.log") ;;
-    nfcapd) got=$(nfdump -R "$W/nf" -I 2>/dev/null | awk -F': ' '/^Flows:/ { print $2 }') ;;
-    nfacctd)
-        got=$(awk -F, 'NR > 1 { s += $2 } END { print s + 0 }' "$W/nfacctd.csv" 2>/dev/null)
-        want=$total_packets ;;
-    esac
+    got=$(peer_got "$rx")
+    [ "$rx" = bare ] && want=$total_dgrams
+    [ "$rx" = nfacctd ] && want=$total_packets
     got=${got:-0}
     NS=$(echo "($c1 - $c0) / $SENT_FLOWS" | bc -l)
     if [ "$(echo "$SENT_RATE < $rate * 0.98" | bc -l)" = 1 ]; then
