@@ -357,58 +357,46 @@ follow:
     s->seq_next = seq + n;
 }
 
-/* Reads the v5 flow record at r (48 bytes, checked by the caller). */
-static void v5_record(struct fsn__dec_ctx *x, struct fsn_rd *r, uint32_t sampling)
+/*
+ * Reads the v5 flow record at p: 48 bytes, taken by the caller through a
+ * checked sub-cursor of exactly that length, so the fixed offsets below
+ * stay inside it (one check per record instead of one per field).
+ */
+static void v5_record(struct fsn__dec_ctx *x, const uint8_t *p, uint32_t sampling,
+                      const struct fsn_dec_meta *m)
 {
     struct fsn_flow f;
-    struct fsn_dec_meta m;
-    uint16_t in_if = 0, out_if = 0, src_as = 0, dst_as = 0;
-    uint32_t pkts = 0, octs = 0, first = 0, last = 0;
-    uint8_t pad = 0;
+    uint32_t first = fsn_load32(p + 24), last = fsn_load32(p + 28);
 
     memset(&f, 0, sizeof f);
     f.key.family = FSN_FAMILY_IPV4;
-    fsn_rd_bytes(r, f.key.src, 4);
-    fsn_rd_bytes(r, f.key.dst, 4);
-    fsn_rd_bytes(r, f.nexthop, 4);
-    fsn_rd_u16(r, &in_if);
-    fsn_rd_u16(r, &out_if);
-    fsn_rd_u32(r, &pkts);
-    fsn_rd_u32(r, &octs);
-    fsn_rd_u32(r, &first);
-    fsn_rd_u32(r, &last);
-    fsn_rd_u16(r, &f.key.sport);
-    fsn_rd_u16(r, &f.key.dport);
-    fsn_rd_u8(r, &pad);
-    fsn_rd_u8(r, &f.tcp_flags);
-    fsn_rd_u8(r, &f.key.proto);
-    fsn_rd_u8(r, &f.key.tos);
-    fsn_rd_u16(r, &src_as);
-    fsn_rd_u16(r, &dst_as);
-    fsn_rd_u8(r, &f.src_mask);
-    fsn_rd_u8(r, &f.dst_mask);
-    fsn_rd_skip(r, 2);
-    f.key.in_if = in_if;
-    f.out_if = out_if;
-    f.src_as = src_as;
-    f.dst_as = dst_as;
-    f.packets = (uint64_t)pkts * sampling;
-    f.octets = (uint64_t)octs * sampling;
+    memcpy(f.key.src, p, 4);
+    memcpy(f.key.dst, p + 4, 4);
+    memcpy(f.nexthop, p + 8, 4);
+    f.key.in_if = fsn_load16(p + 12);
+    f.out_if = fsn_load16(p + 14);
+    f.packets = (uint64_t)fsn_load32(p + 16) * sampling;
+    f.octets = (uint64_t)fsn_load32(p + 20) * sampling;
+    f.key.sport = fsn_load16(p + 32);
+    f.key.dport = fsn_load16(p + 34);
+    /* p[36] is padding. */
+    f.tcp_flags = p[37];
+    f.key.proto = p[38];
+    f.key.tos = p[39];
+    f.src_as = fsn_load16(p + 40);
+    f.dst_as = fsn_load16(p + 42);
+    f.src_mask = p[44];
+    f.dst_mask = p[45];
+    /* p[46..47] are padding. */
     f.sampling = sampling;
     f.first_ms = fsn__uptime_ms(&x->hdr, first);
     f.last_ms = fsn__uptime_ms(&x->hdr, last);
     if (f.first_ms > f.last_ms)
         f.first_ms = f.last_ms;
 
-    memset(&m, 0, sizeof m);
-    m.exporter = &x->s->exporter;
-    m.domain = x->s->domain;
-    m.version = FSN_DEC_V5;
-    m.direction = FSN_DEC_FORWARD;
-    m.export_ms = x->hdr.export_ms;
     x->s->c.records++;
     if (x->emit)
-        x->emit(x->arg, &f, &m);
+        x->emit(x->arg, &f, m);
 }
 
 /*
@@ -421,6 +409,7 @@ static void v5_decode(struct fsn__dec_ctx *x, struct fsn_rd r, size_t len)
     uint16_t version = 0, count = 0, sampling = 0;
     uint32_t uptime = 0, secs = 0, nsecs = 0, seq = 0, interval;
     uint8_t engine_type = 0, engine_id = 0;
+    struct fsn_dec_meta m;
 
     fsn_rd_u16(&r, &version);
     fsn_rd_u16(&r, &count);
@@ -441,8 +430,20 @@ static void v5_decode(struct fsn__dec_ctx *x, struct fsn_rd r, size_t len)
     interval = sampling & 0x3fff;
     if (interval < 1)
         interval = 1;
-    for (uint16_t i = 0; i < count; i++)
-        v5_record(x, &r, interval);
+    memset(&m, 0, sizeof m);
+    m.exporter = &x->s->exporter;
+    m.domain = x->s->domain;
+    m.version = FSN_DEC_V5;
+    m.direction = FSN_DEC_FORWARD;
+    m.export_ms = x->hdr.export_ms;
+    for (uint16_t i = 0; i < count; i++) {
+        struct fsn_rd rec;
+        if (!fsn_rd_sub(&r, V5_REC_LEN, &rec)) {
+            x->malformed = true; /* not reached: the length was checked against count */
+            return;
+        }
+        v5_record(x, rec.p, interval, &m);
+    }
     x->have_seq = true;
     x->seq = seq;
     x->nrecords = count;
