@@ -127,11 +127,11 @@ static void verbose_summary(const struct rep_reader *r, const struct run *run, u
     struct rusage ru;
 
     fprintf(stderr,
-            "flowreport: %" PRIu64 " files, %" PRIu64 " bytes, %" PRIu64 " blocks (%" PRIu64
-            " outside the window, %" PRIu64 " damaged), %" PRIu64 " records, %" PRIu64
-            " in the window, %" PRIu64 " matched\n",
-            s->files, s->bytes, s->blocks, s->blocks_skipped, s->bad_blocks, s->records,
-            s->in_window, s->matched);
+            "flowreport: %" PRIu64 " files (%" PRIu64 " with a damaged header), %" PRIu64
+            " bytes, %" PRIu64 " blocks (%" PRIu64 " outside the window, %" PRIu64
+            " damaged), %" PRIu64 " records, %" PRIu64 " in the window, %" PRIu64 " matched\n",
+            s->files, s->damaged_files, s->bytes, s->blocks, s->blocks_skipped, s->bad_blocks,
+            s->records, s->in_window, s->matched);
     fprintf(stderr, "flowreport: %.3f s, %.2f M records/s, %.0f MB/s\n", (double)ms / 1000.0,
             ms ? (double)s->records / (double)ms / 1000.0 : 0.0,
             ms ? (double)s->bytes / (double)ms / 1000.0 : 0.0);

@@ -177,6 +177,7 @@ struct rep_scan_stats {
     uint64_t in_window;      /* ... of those, within the time window */
     uint64_t matched;        /* ... and matching the filter */
     uint64_t failed_files;   /* files that could not be read at all */
+    uint64_t damaged_files;  /* files with a missing or bad header (read as far as possible) */
 };
 
 /* Called for each record that is inside the window and matches the filter. */

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # `make install DESTDIR=... PREFIX=/usr` puts every built program, man page, the MIB, the
 # conf/ samples, the systemd units and the sysusers file where the FHS and systemd look
-# for them; every installed man page renders without a warning; net-snmp finds the MIB
+# for them; the units run the collector and the subagent as two users of one group; every installed man page renders without a warning; net-snmp finds the MIB
 # there; the units pass `systemd-analyze verify` (when systemd is installed); an edited
 # config file survives a second install; PREFIX=/usr/local moves everything under it.
 # (Installs what is built, builds nothing: `make -o all`.)
@@ -82,13 +82,39 @@ for u in flowprobe flowcollectd flowagentx; do
 done
 cmp -s "$FSN_ROOT/conf/flowsnmp.sysusers" "$R/usr/lib/sysusers.d/flowsnmp.conf"
 ok $? "sysusers.d/flowsnmp.conf installed"
+# Two users sharing a group: the collector writes the state file, the subagent only
+# reads it through the group (users_split.t checks what the group may do).
+unit_key() { sed -n "s/^$2=//p" "$R/usr/lib/systemd/system/$1.service"; }
+is "$(unit_key flowcollectd User):$(unit_key flowcollectd Group)" "flowsnmp:flowsnmp" \
+    "flowcollectd.service runs as flowsnmp:flowsnmp"
+is "$(unit_key flowagentx User):$(unit_key flowagentx Group)" "flowagentx:flowsnmp" \
+    "flowagentx.service runs as flowagentx:flowsnmp: another user, the same group"
+is "$(unit_key flowcollectd UMask)" 0027 "flowcollectd.service: UMask 0027 (files 0640, directories 0750)"
 if command -v systemd-sysusers >/dev/null 2>&1; then
     mkdir -p "$T/sysroot/etc"
     systemd-sysusers --root="$T/sysroot" "$R/usr/lib/sysusers.d/flowsnmp.conf" >"$T/sysusers.out" 2>&1
-    grep -q '^flowsnmp:x:[0-9]*:[0-9]*:flowsnmp collector and subagent:/var/lib/flowsnmp:' "$T/sysroot/etc/passwd"
-    ok $? "systemd-sysusers creates the flowsnmp user from it" || diag_file "$T/sysusers.out"
+    ok $? "systemd-sysusers reads it" || diag_file "$T/sysusers.out"
+    gid=$(awk -F: '$1 == "flowsnmp" { print $3 }' "$T/sysroot/etc/group")
+    c=$(awk -F: '$1 == "flowsnmp" { print $3 ":" $4 ":" $5 ":" $6 }' "$T/sysroot/etc/passwd")
+    a=$(awk -F: '$1 == "flowagentx" { print $3 ":" $4 ":" $5 }' "$T/sysroot/etc/passwd")
+    ok "$([ -n "$gid" ]; echo $?)" "... and creates the group flowsnmp ($gid)"
+    is "${c#*:}" "$gid:flowsnmp collector (flowcollectd):/var/lib/flowsnmp" \
+        "... the user flowsnmp, in it, at home in /var/lib/flowsnmp"
+    is "${a#*:}" "$gid:flowsnmp AgentX subagent (flowagentx)" "... and the user flowagentx, in it too"
+    ok "$([ -n "${c%%:*}" ] && [ "${c%%:*}" != "${a%%:*}" ]; echo $?)" \
+        "... with uids of their own (${c%%:*}, ${a%%:*})"
+    systemd-sysusers --root="$T/sysroot" "$R/usr/lib/sysusers.d/flowsnmp.conf" >"$T/sysusers2.out" 2>&1
+    is "$?:$(grep -c '^flowsnmp:\|^flowagentx:' "$T/sysroot/etc/passwd")" "0:2" "run again: the same two users"
+    # A system set up by the one-user file of before gets the second user in the existing group.
+    mkdir -p "$T/oldroot/etc"
+    echo 'u flowsnmp - "flowsnmp collector and subagent" /var/lib/flowsnmp' >"$T/old-sysusers.conf"
+    systemd-sysusers --root="$T/oldroot" "$T/old-sysusers.conf" >"$T/sysusers3.out" 2>&1
+    systemd-sysusers --root="$T/oldroot" "$R/usr/lib/sysusers.d/flowsnmp.conf" >>"$T/sysusers3.out" 2>&1
+    ogid=$(awk -F: '$1 == "flowsnmp" { print $3 }' "$T/oldroot/etc/group")
+    is "$(awk -F: '$1 == "flowagentx" { print $4 }' "$T/oldroot/etc/passwd")" "$ogid" \
+        "an older system (one user flowsnmp): flowagentx is added to its group" || diag_file "$T/sysusers3.out"
 else
-    skip "systemd-sysusers not installed" "systemd-sysusers creates the flowsnmp user"
+    skip "systemd-sysusers not installed" "systemd-sysusers creates the users"
 fi
 if command -v systemd-analyze >/dev/null 2>&1; then
     # verify checks that ExecStart's program exists: point it at the installed ones.
