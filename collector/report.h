@@ -146,6 +146,12 @@ int rep_stats_finish(struct rep_stats *st);
 long rep_stats_rows(const struct rep_stats *st, enum rep_order order, size_t top,
                     struct rep_row **rows);
 
+/*
+ * The order of keys, as ties are ranked: family, address, domain, version,
+ * protocol, port, service, group. Negative, 0 or positive as for qsort.
+ */
+int rep_kval_cmp(const struct rep_kval *a, const struct rep_kval *b);
+
 /* Every row, in no particular order, as rep_stats_rows() allocates them. */
 long rep_stats_all(const struct rep_stats *st, struct rep_row **rows);
 

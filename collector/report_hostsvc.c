@@ -55,20 +55,13 @@ bool rep_local_is(const struct rep_local *l, uint8_t family, const uint8_t *addr
 
 /* ---- The matrix ---- */
 
-/* Rows grouped: by host, then service, then group (so a host's rows are together). */
-static int by_cell(const void *pa, const void *pb)
+/*
+ * Rows grouped by host, then service, then group, so that a host's rows are
+ * together (the other fields of a hostservice key are zero).
+ */
+static int by_cell(const void *a, const void *b)
 {
-    const struct rep_kval *a = &((const struct rep_row *)pa)->k,
-                          *b = &((const struct rep_row *)pb)->k;
-    int c;
-
-    if (a->family != b->family)
-        return a->family < b->family ? -1 : 1;
-    if ((c = memcmp(a->addr, b->addr, 16)) != 0)
-        return c;
-    if (a->service != b->service)
-        return a->service < b->service ? -1 : 1;
-    return a->group < b->group ? -1 : a->group > b->group;
+    return rep_kval_cmp(&((const struct rep_row *)a)->k, &((const struct rep_row *)b)->k);
 }
 
 static uint64_t pick(const struct rep_counts *c, enum rep_order o)

@@ -426,7 +426,7 @@ size_t rep_stats_memory(const struct rep_stats *st)
 
 /* ---- Ordering ---- */
 
-static int key_cmp(const struct rep_kval *a, const struct rep_kval *b)
+int rep_kval_cmp(const struct rep_kval *a, const struct rep_kval *b)
 {
     int c;
 
@@ -461,7 +461,7 @@ static int rank(const struct rep_row *a, const struct rep_row *b, enum rep_order
 
     if (x != y)
         return x > y ? -1 : 1;
-    return key_cmp(&a->k, &b->k);
+    return rep_kval_cmp(&a->k, &b->k);
 }
 
 static int rank_bytes(const void *a, const void *b)
