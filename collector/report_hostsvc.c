@@ -132,9 +132,13 @@ int rep_hs_build(const struct rep_stats *st, const struct rep_local *l, enum rep
     if (n < 0)
         goto out;
     qsort(rows, (size_t)n, sizeof *rows, by_cell);
-    /* At most one host and one cell per row, and an other cell per host. */
-    m->hosts = calloc((size_t)n + 1, sizeof *m->hosts);
-    m->cellv = calloc(2 * (size_t)n + 1, sizeof *m->cellv);
+    /*
+     * Each host has at least one row of its own (ROW_IN or ROW_OUT) and one
+     * of a cell, so there are at most n / 2 hosts, and at most n cells with
+     * the other cells that no row made.
+     */
+    m->hosts = calloc((size_t)n / 2 + 1, sizeof *m->hosts);
+    m->cellv = calloc((size_t)n + 1, sizeof *m->cellv);
     if (!m->hosts || !m->cellv)
         goto out;
     for (long i = 0; i < n; i++) {
