@@ -61,8 +61,10 @@ folder_mods = $(filter-out $(addprefix $(1)/,$(addsuffix .c,$(2))),$(wildcard $(
 
 PROBE_MODS := $(call folder_mods,probe,flowprobe)
 COLL_MODS  := $(call folder_mods,collector,flowcollectd flowreport)
-# flowreport links only its own modules: the daemon's (coll_*.c) need libpcap and rrd/.
-REPORT_MODS := $(wildcard collector/report_*.c)
+# flowreport links only its own modules: the daemon's (coll_*.c) need libpcap and rrd/. For
+# the hosts x services matrix it also reads the collector's config (coll_conf.c) and matches
+# services as the aggregator does (agg_conf.c, agg_svc.c); none of these needs a library.
+REPORT_MODS := $(wildcard collector/report_*.c) collector/coll_conf.c rrd/agg_conf.c rrd/agg_svc.c
 RRD_MODS   := $(call folder_mods,rrd,flowgraph)
 AGX_MODS   := $(call folder_mods,subagent,flowagentx)
 MRTG_MODS  := $(call folder_mods,mrtg,flowmrtg)

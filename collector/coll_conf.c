@@ -471,6 +471,32 @@ int coll_conf_check(const struct coll_conf *c, const char *as_user, char *err, s
     return 0;
 }
 
+int coll_conf_load_only(const char *path, const char *const *keep, void *ctx, char *err,
+                        size_t errlen)
+{
+    struct fsn_conf_directive some[NALL_MAX];
+    const struct fsn_conf_directive *d;
+    char *buf = NULL;
+    size_t len, n;
+    int ret;
+
+    d = dirs(&n);
+    for (size_t i = 0; i < n; i++) {
+        const char *const *k = keep;
+        while (*k && strcmp(*k, d[i].name) != 0)
+            k++;
+        some[i] = d[i];
+        if (!*k)
+            some[i].handler = NULL; /* fsn_conf_parse accepts and ignores the line */
+    }
+    if ((ret = conffile_read(path, &buf, &len, err, errlen)) < 0)
+        return ret;
+    drop_agentx(buf, len);
+    ret = fsn_conf_parse(buf, len, path, some, n, ctx, err, errlen);
+    free(buf);
+    return ret;
+}
+
 bool coll_conf_allowed(const struct coll_conf *c, uint8_t family, const uint8_t *a)
 {
     if (c->nallow == 0)

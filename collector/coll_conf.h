@@ -90,6 +90,19 @@ int coll_conf_load(struct coll_conf *c, const char *path, char *err, size_t errl
  */
 int coll_conf_check(const struct coll_conf *c, const char *as_user, char *err, size_t errlen);
 
+/*
+ * For programs that read a part of the collector's config (flowreport: the
+ * local networks and services). Parses the file at `path` as
+ * coll_conf_load() does, flowagentx's lines left out, but calls only the
+ * handlers of the directives named in `keep` (NULL-terminated), with `ctx`;
+ * every other directive of the collector is checked for its name and
+ * argument count and otherwise ignored. Nothing is validated beyond the
+ * lines (no agg_conf_finish()). Returns 0 or a negative FSN_E_* code with
+ * "FILE:LINE: message" or "FILE: message" in err.
+ */
+int coll_conf_load_only(const char *path, const char *const *keep, void *ctx, char *err,
+                        size_t errlen);
+
 /* True when `a` (family FSN_FAMILY_*) may send to us under `c`. */
 bool coll_conf_allowed(const struct coll_conf *c, uint8_t family, const uint8_t *a);
 
