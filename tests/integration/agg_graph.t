@@ -25,10 +25,11 @@ ok $? "flowgraph ran"
 diag_file "$T/graph.err" 5
 ok "$(test -s "$T/www/index.html"; echo $?)" "index.html written"
 npng=0
-for f in "$T"/www/*.png; do
+for f in "$T"/www/{total,hosts,services,protocols,exporters}-*.png; do
     [ "$(head -c 8 "$f" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] && npng=$((npng + 1))
 done
-is "$npng" 20 "20 PNG files (5 graphs x day, week, month, year)"
+is "$npng" 20 "20 PNG files for the index (5 graphs x day, week, month, year)"
+# (The top hosts' and services' pages have theirs: agg_graph_hostsvc.t.)
 is "$(grep -c '<img ' "$T/www/index.html")" 20 "the page shows all 20"
 
 . "$(dirname "$0")/../lib/chromium.sh"
@@ -48,11 +49,11 @@ ok $? "the page counted 20 of 20"
 want=$(awk '$1 ~ /^host\// { sub(/^host\//, "", $1); print $2 + $3, $1 }' "$T/truth" |
        sort -k1,1nr -k2,2 | head -n 5 | awk '{print $2}' | tr '\n' ' ')
 got=$(sed -n '/<h2 id="hosts">/,/<\/table>/p' "$T/dom.html" |
-      grep -o '<td class="name">[^<]*</td>' | sed 's/<[^>]*>//g' | tr '\n' ' ')
-is "$got" "$want" "the page names the top 5 hosts in order"
+      grep -o '<td class="name"><a href="[^"]*">[^<]*</a></td>' | sed 's/<[^>]*>//g' | tr '\n' ' ')
+is "$got" "$want" "the page names the top 5 hosts in order, each linked to its page"
 for s in web dns; do
-    grep -q "<td class=\"name\">$s</td>" "$T/dom.html"
-    ok $? "the page names service $s"
+    grep -q "<td class=\"name\"><a href=\"service-$s.html\">$s</a></td>" "$T/dom.html"
+    ok $? "the page names service $s, linked to its page"
 done
 for p in tcp udp icmp gre; do
     grep -q "<td class=\"name\">$p</td>" "$T/dom.html"
