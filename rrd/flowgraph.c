@@ -27,6 +27,8 @@
 #define STACK_MAX 10
 /* Files summed into that "other" series; beyond, the smallest are left out and counted. */
 #define REST_MAX 200
+/* Hosts whose file a service's page reads, by default (--service-hosts). */
+#define SERVICE_HOSTS 1000
 
 struct ent {
     char name[128];    /* as in the file name, e.g. "10.0.0.1", "https" */
@@ -74,14 +76,26 @@ static const char *const colors[] = {"1f77b4", "ff7f0e", "2ca02c", "d62728", "94
                                      "393b79", "ad494a"};
 #define OTHER_COLOR "c7c7c7"
 
+/* What one run draws, from where, to where. */
+struct run {
+    const char *rrddir, *outdir, *title;
+    size_t top;           /* -n */
+    size_t service_hosts; /* --service-hosts */
+    time_t end;
+};
+
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: flowgraph -R RRDDIR -o OUTDIR [-n TOP] [--end TIME] [--title TEXT]\n"
+    fprintf(f, "usage: flowgraph -R RRDDIR -o OUTDIR [-n TOP] [-H HOSTS] [--end TIME] "
+               "[--title TEXT]\n"
                "  -R, --rrd-dir DIR   the aggregator's RRD directory\n"
                "  -o, --output DIR    where index.html, the host and service pages and the\n"
                "                      PNGs go\n"
                "  -n, --top N         hosts (and services, protocols, exporters) shown, default 10;\n"
                "                      each of the top hosts and services also gets a page\n"
+               "  -H, --service-hosts N  a service's page reads the files of at most N hosts,\n"
+               "                      the busiest by their own traffic over the day;\n"
+               "                      default 1000\n"
                "  -e, --end TIME      end of the graphs: Unix seconds, 'now' (default) or 'last'\n"
                "                      (the last update of total.rrd, for a replayed capture)\n"
                "  -t, --title TEXT    page title\n");
@@ -542,6 +556,7 @@ struct subject {
     struct ent *e;          /* the cells: per service of the host, or per host of the service */
     size_t n;
     const struct names *links; /* the entities of e that have a page of their own */
+    size_t unread;             /* a service's hosts with a file beyond --service-hosts */
     char drawn[2][4][1600];    /* per role and period: the series of its graph */
 };
 
@@ -550,9 +565,10 @@ struct subject {
  * the top STACK_MAX (or -n) on their own, the rest as "other". Leaves each
  * cell's day sums in day[]. Returns 0, or 1 when a graph failed.
  */
-static int subject_graphs(struct subject *s, const char *outdir, const char *base, size_t top,
-                          time_t end)
+static int subject_graphs(const struct run *R, struct subject *s, const char *base)
 {
+    size_t top = R->top;
+    time_t end = R->end;
     int ret = 0;
 
     for (size_t p = 0; p < 4; p++) {
@@ -571,7 +587,7 @@ static int subject_graphs(struct subject *s, const char *outdir, const char *bas
                 s->e[i].out = s->e[i].v[2 * r + 1];
             }
             qsort(s->e, s->n, sizeof *s->e, by_traffic);
-            snprintf(png, sizeof png, "%s/%s-%s-%s.png", outdir, base, roles[r].id,
+            snprintf(png, sizeof png, "%s/%s-%s-%s.png", R->outdir, base, roles[r].id,
                      periods[p].id);
             if (s->host)
                 snprintf(title, sizeof title, "%s %s - %s", s->name,
@@ -603,26 +619,25 @@ static int by_day(const void *x, const void *y)
 }
 
 /* A host's page (its services) or a service's page (its hosts). Returns 0 or 1. */
-static int subject_page(struct subject *s, const char *outdir, const char *title, size_t top,
-                        time_t end)
+static int subject_page(const struct run *R, struct subject *s)
 {
     char base[600], path[1400], tmp[1400], head[400];
-    size_t rows = 0;
+    size_t rows = 0, top = R->top;
     int ret;
     FILE *f;
 
     page_base(s->host, s->name, base, sizeof base);
-    ret = subject_graphs(s, outdir, base, top, end);
-    snprintf(path, sizeof path, "%s/%s.html", outdir, base);
-    snprintf(tmp, sizeof tmp, "%s/.%s.html.tmp", outdir, base);
+    ret = subject_graphs(R, s, base);
+    snprintf(path, sizeof path, "%s/%s.html", R->outdir, base);
+    snprintf(tmp, sizeof tmp, "%s/.%s.html.tmp", R->outdir, base);
     snprintf(head, sizeof head, "%s %s", s->host ? "Host" : "Service", s->name);
     f = page_open(tmp, head, head);
     if (!f)
         return 1;
     fprintf(f, "<p><a href=\"index.html\">");
-    html_text(f, title);
+    html_text(f, R->title);
     fprintf(f, "</a></p>\n");
-    ending(f, end);
+    ending(f, R->end);
     fprintf(f, "<p>Provides: the %s the server (%s own port is the service's); uses: the "
                "client (the other end's port is).</p>\n",
             s->host ? "host is" : "hosts are", s->host ? "its" : "their");
@@ -656,6 +671,11 @@ static int subject_page(struct subject *s, const char *outdir, const char *title
                         : "Other hosts: hosts without a row of their own (max-hosts) or "
                           "without a cell for this service (host-services, "
                           "max-host-services).");
+    if (s->unread)
+        fprintf(f, "<p id=\"unread\">%zu more hosts have a file for this service and were "
+                   "not read: a page reads those of at most %zu hosts (--service-hosts), the "
+                   "busiest by their own traffic over the day. Their traffic is in no series "
+                   "here.</p>\n", s->unread, R->service_hosts);
     for (size_t r = 0; r < 2 && s->n; r++) {
         fprintf(f, "<h2 id=\"%s\">%s</h2>\n", roles[r].id,
                 s->host ? (r ? "Uses (client)" : "Provides (server)")
@@ -671,131 +691,89 @@ static int subject_page(struct subject *s, const char *outdir, const char *title
 }
 
 /* A host's page: its cells RRDDIR/host/ADDRESS/SERVICE.rrd and other.rrd. */
-static int host_page(const char *rrddir, const char *outdir, const char *title,
-                     const char *addr, const struct names *services, size_t top, time_t end)
+static int host_page(const struct run *R, const char *addr, const struct names *services)
 {
     char dir[300];
     struct subject s = {.host = true, .name = addr, .links = services};
     int ret;
 
     snprintf(dir, sizeof dir, "host/%s", addr);
-    s.n = scan(rrddir, dir, &s.e);
+    s.n = scan(R->rrddir, dir, &s.e);
     for (size_t i = 0; i < s.n; i++)
         s.e[i].rest_only = strcmp(s.e[i].name, "other") == 0;
-    ret = subject_page(&s, outdir, title, top, end);
+    ret = subject_page(R, &s);
     free(s.e);
     return ret;
 }
 
-/* A service's page: RRDDIR/host/ADDRESS/SERVICE.rrd of every host, and other/SERVICE.rrd. */
-static int service_page(const char *rrddir, const char *outdir, const char *title,
-                        const char *svc, const struct section *hosts, const struct names *hp,
-                        size_t top, time_t end)
+/*
+ * A service's page: RRDDIR/host/ADDRESS/SERVICE.rrd of the hosts (ranked by
+ * their own traffic over the day; the first --service-hosts that have one)
+ * and other/SERVICE.rrd.
+ */
+static int service_page(const struct run *R, const char *svc, const struct section *hosts,
+                        const struct names *hp)
 {
     struct subject s = {.host = false, .name = svc, .links = hp};
+    size_t cap = (hosts->n < R->service_hosts ? hosts->n : R->service_hosts) + 1;
     struct stat st;
+    char path[1200];
     int ret;
 
-    s.e = calloc(hosts->n + 1, sizeof *s.e);
+    s.e = calloc(cap, sizeof *s.e);
     if (!s.e) {
         fprintf(stderr, "flowgraph: service %s: out of memory\n", svc);
         return 1;
     }
     for (size_t i = 0; i < hosts->n; i++) {
-        struct ent *x = &s.e[s.n];
-
-        snprintf(x->path, sizeof x->path, "%s/host/%s/%s.rrd", rrddir, hosts->e[i].name, svc);
-        if (stat(x->path, &st) != 0)
+        snprintf(path, sizeof path, "%s/host/%s/%s.rrd", R->rrddir, hosts->e[i].name, svc);
+        if (stat(path, &st) != 0)
             continue;
-        snprintf(x->name, sizeof x->name, "%s", hosts->e[i].name);
+        if (s.n == cap - 1) {
+            s.unread++;
+            continue;
+        }
+        memcpy(s.e[s.n].path, path, sizeof path);
+        snprintf(s.e[s.n].name, sizeof s.e[s.n].name, "%s", hosts->e[i].name);
         s.n++;
     }
-    snprintf(s.e[s.n].path, sizeof s.e[s.n].path, "%s/other/%s.rrd", rrddir, svc);
+    snprintf(s.e[s.n].path, sizeof s.e[s.n].path, "%s/other/%s.rrd", R->rrddir, svc);
     if (stat(s.e[s.n].path, &st) == 0) {
         snprintf(s.e[s.n].name, sizeof s.e[s.n].name, "other hosts");
         s.e[s.n++].rest_only = true;
     }
-    ret = subject_page(&s, outdir, title, top, end);
+    ret = subject_page(R, &s);
     free(s.e);
     return ret;
 }
 
-int main(int argc, char **argv)
+/*
+ * The index: the total, then per section (hosts, services, protocols,
+ * exporters) its table and stacked graphs. Fills pages[0] and pages[1]
+ * with the hosts and services of the tables, and leaves each host's
+ * traffic over the day in day[0], day[1]. Returns 0, or 1 when a graph or
+ * the page failed.
+ */
+static int index_page(const struct run *R, struct section sec[4], struct names pages[2])
 {
-    static const struct option opts[] = {
-        {"rrd-dir", required_argument, NULL, 'R'}, {"output", required_argument, NULL, 'o'},
-        {"top", required_argument, NULL, 'n'},     {"end", required_argument, NULL, 'e'},
-        {"title", required_argument, NULL, 't'},   {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    struct section sec[] = {
-        {"hosts", "Top hosts", "host", NULL, 0},
-        {"services", "Services", "service", NULL, 0},
-        {"protocols", "Protocols", "proto", NULL, 0},
-        {"exporters", "Exporters", "exporter", NULL, 0},
-    };
-    /* The hosts and services of the index's tables: each gets a page. */
-    static char page_names[2][MAX_TOP][128];
-    struct names pages[2] = {{page_names[0], 0}, {page_names[1], 0}};
-    const char *rrddir = NULL, *outdir = NULL, *endarg = "now", *title = "flowsnmp traffic";
-    long top = 10;
-    time_t end;
     char total[1100], png[1200], tmp[1200], idx[1200];
-    int opt, ret = 0;
+    int ret = 0;
     FILE *f;
 
-    while ((opt = getopt_long(argc, argv, "R:o:n:e:t:h", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'R': rrddir = optarg; break;
-        case 'o': outdir = optarg; break;
-        case 'n': top = strtol(optarg, NULL, 10); break;
-        case 'e': endarg = optarg; break;
-        case 't': title = optarg; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
-        }
-    }
-    if (!rrddir || !outdir || top < 1 || top > MAX_TOP || optind != argc) {
-        usage(stderr);
-        return 2;
-    }
-    snprintf(total, sizeof total, "%s/total.rrd", rrddir);
-    if (strcmp(endarg, "now") == 0) {
-        end = time(NULL);
-    } else if (strcmp(endarg, "last") == 0) {
-        end = rrd_last_r(total);
-        if (end <= 0) {
-            fprintf(stderr, "flowgraph: %s: %s\n", total, rrd_get_error());
-            return 1;
-        }
-    } else {
-        char *x;
-        end = (time_t)strtoll(endarg, &x, 10);
-        if (*x || end <= 0) {
-            fprintf(stderr, "flowgraph: --end wants Unix seconds, 'now' or 'last'\n");
-            return 2;
-        }
-    }
-    if (mkdir(outdir, 0755) != 0 && errno != EEXIST) {
-        fprintf(stderr, "flowgraph: %s: %s\n", outdir, strerror(errno));
-        return 1;
-    }
-    for (size_t s = 0; s < 4; s++)
-        sec[s].n = scan(rrddir, sec[s].dir, &sec[s].e);
-
-    snprintf(idx, sizeof idx, "%s/index.html", outdir);
-    snprintf(tmp, sizeof tmp, "%s/.index.html.tmp", outdir);
-    f = page_open(tmp, title, title);
+    snprintf(total, sizeof total, "%s/total.rrd", R->rrddir);
+    snprintf(idx, sizeof idx, "%s/index.html", R->outdir);
+    snprintf(tmp, sizeof tmp, "%s/.index.html.tmp", R->outdir);
+    f = page_open(tmp, R->title, R->title);
     if (!f)
         return 1;
-    ending(f, end);
+    ending(f, R->end);
 
     fprintf(f, "<h2 id=\"total\">Total</h2>\n");
     for (size_t p = 0; p < 4; p++) {
         char t[200];
-        snprintf(png, sizeof png, "%s/total-%s.png", outdir, periods[p].id);
+        snprintf(png, sizeof png, "%s/total-%s.png", R->outdir, periods[p].id);
         snprintf(t, sizeof t, "Total - %s", periods[p].title);
-        if (graph_total(png, total, t, end, periods[p].secs) != 0)
+        if (graph_total(png, total, t, R->end, periods[p].secs) != 0)
             ret = 1;
         fprintf(f, "<img src=\"total-%s.png\" alt=\"total, %s\">\n", periods[p].id, periods[p].id);
     }
@@ -803,10 +781,13 @@ int main(int argc, char **argv)
     /* The day's top hosts and services first: the tables link to their pages. */
     for (size_t s = 0; s < 2; s++) {
         struct section *S = &sec[s];
-        for (size_t i = 0; i < S->n; i++)
-            traffic(&S->e[i], end, periods[0].secs);
+        for (size_t i = 0; i < S->n; i++) {
+            traffic(&S->e[i], R->end, periods[0].secs);
+            S->e[i].day[0] = S->e[i].in;
+            S->e[i].day[1] = S->e[i].out;
+        }
         qsort(S->e, S->n, sizeof *S->e, by_traffic);
-        for (size_t i = 0; i < S->n && i < (size_t)top; i++)
+        for (size_t i = 0; i < S->n && i < R->top; i++)
             if (i == 0 || S->e[i].in + S->e[i].out > 0)
                 memcpy(pages[s].name[pages[s].n++], S->e[i].name, sizeof S->e[i].name);
     }
@@ -818,16 +799,16 @@ int main(int argc, char **argv)
             continue;
         }
         for (size_t p = 0; p < 4; p++) {
-            struct stack st = {S->e, S->n, (size_t)top, "in_octets", "out_octets", NULL};
+            struct stack st = {S->e, S->n, R->top, "in_octets", "out_octets", NULL};
             char t[200];
             for (size_t i = 0; i < S->n; i++)
-                traffic(&S->e[i], end, periods[p].secs);
+                traffic(&S->e[i], R->end, periods[p].secs);
             qsort(S->e, S->n, sizeof *S->e, by_traffic);
             if (p == 0) {
                 /* The table ranks by the last day, the period operators look at first. */
                 fprintf(f, "<table><tr><th>%s</th><th>in (day)</th><th>out (day)</th></tr>\n",
                         S->dir);
-                for (size_t i = 0; i < S->n && i < (size_t)top; i++) {
+                for (size_t i = 0; i < S->n && i < R->top; i++) {
                     char bi[32], bo[32];
                     if (i > 0 && S->e[i].in + S->e[i].out <= 0)
                         break;
@@ -838,9 +819,9 @@ int main(int argc, char **argv)
                 }
                 fprintf(f, "</table>\n");
             }
-            snprintf(png, sizeof png, "%s/%s-%s.png", outdir, S->id, periods[p].id);
+            snprintf(png, sizeof png, "%s/%s-%s.png", R->outdir, S->id, periods[p].id);
             snprintf(t, sizeof t, "%s - %s", S->title, periods[p].title);
-            if (graph_stack(png, &st, t, end, periods[p].secs, NULL, 0) != 0)
+            if (graph_stack(png, &st, t, R->end, periods[p].secs, NULL, 0) != 0)
                 ret = 1;
             fprintf(f, "<img src=\"%s-%s.png\" alt=\"%s, %s\">\n", S->id, periods[p].id, S->id,
                     periods[p].id);
@@ -848,15 +829,89 @@ int main(int argc, char **argv)
     }
     if (page_close(f, tmp, idx) != 0)
         ret = 1;
+    return ret;
+}
 
-    /* The hosts' lists are sorted by name again for the services' pages. */
-    qsort(sec[0].e, sec[0].n, sizeof *sec[0].e, by_name);
+/* A count option's value in [1, max], or 0. */
+static size_t count_arg(const char *s, long max)
+{
+    char *x;
+    long v = strtol(s, &x, 10);
+
+    return *s && !*x && v >= 1 && v <= max ? (size_t)v : 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"rrd-dir", required_argument, NULL, 'R'}, {"output", required_argument, NULL, 'o'},
+        {"top", required_argument, NULL, 'n'},     {"end", required_argument, NULL, 'e'},
+        {"title", required_argument, NULL, 't'},   {"help", no_argument, NULL, 'h'},
+        {"service-hosts", required_argument, NULL, 'H'},
+        {NULL, 0, NULL, 0},
+    };
+    struct section sec[] = {
+        {"hosts", "Top hosts", "host", NULL, 0},
+        {"services", "Services", "service", NULL, 0},
+        {"protocols", "Protocols", "proto", NULL, 0},
+        {"exporters", "Exporters", "exporter", NULL, 0},
+    };
+    /* The hosts and services of the index's tables: each gets a page. */
+    static char page_names[2][MAX_TOP][128];
+    struct names pages[2] = {{page_names[0], 0}, {page_names[1], 0}};
+    struct run R = {NULL, NULL, "flowsnmp traffic", 10, SERVICE_HOSTS, 0};
+    const char *endarg = "now";
+    char total[1100];
+    int opt, ret;
+
+    while ((opt = getopt_long(argc, argv, "R:o:n:e:t:H:h", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'R': R.rrddir = optarg; break;
+        case 'o': R.outdir = optarg; break;
+        case 'n': R.top = count_arg(optarg, MAX_TOP); break;
+        case 'H': R.service_hosts = count_arg(optarg, 10000000); break;
+        case 'e': endarg = optarg; break;
+        case 't': R.title = optarg; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (!R.rrddir || !R.outdir || !R.top || !R.service_hosts || optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    snprintf(total, sizeof total, "%s/total.rrd", R.rrddir);
+    if (strcmp(endarg, "now") == 0) {
+        R.end = time(NULL);
+    } else if (strcmp(endarg, "last") == 0) {
+        R.end = rrd_last_r(total);
+        if (R.end <= 0) {
+            fprintf(stderr, "flowgraph: %s: %s\n", total, rrd_get_error());
+            return 1;
+        }
+    } else {
+        char *x;
+        R.end = (time_t)strtoll(endarg, &x, 10);
+        if (*x || R.end <= 0) {
+            fprintf(stderr, "flowgraph: --end wants Unix seconds, 'now' or 'last'\n");
+            return 2;
+        }
+    }
+    if (mkdir(R.outdir, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "flowgraph: %s: %s\n", R.outdir, strerror(errno));
+        return 1;
+    }
+    for (size_t s = 0; s < 4; s++)
+        sec[s].n = scan(R.rrddir, sec[s].dir, &sec[s].e);
+
+    ret = index_page(&R, sec, pages);
+    /* The services' pages read their hosts' files busiest first (by the day, as the index). */
+    qsort(sec[0].e, sec[0].n, sizeof *sec[0].e, by_day);
     for (size_t i = 0; i < pages[0].n; i++)
-        if (host_page(rrddir, outdir, title, pages[0].name[i], &pages[1], (size_t)top, end) != 0)
+        if (host_page(&R, pages[0].name[i], &pages[1]) != 0)
             ret = 1;
     for (size_t i = 0; i < pages[1].n; i++)
-        if (service_page(rrddir, outdir, title, pages[1].name[i], &sec[0], &pages[0],
-                         (size_t)top, end) != 0)
+        if (service_page(&R, pages[1].name[i], &sec[0], &pages[0]) != 0)
             ret = 1;
     for (size_t s = 0; s < 4; s++)
         free(sec[s].e);

@@ -251,4 +251,20 @@ grep -qF "alt=\"uses, day: $first, other hosts (200 of 214 files, the 14 smalles
     "$T/www2/service-web.html"
 ok $? "service web: 1 host named, 200 summed as other hosts, 14 left out and counted" ||
     grep -o 'alt="uses, day[^"]*"' "$T/www2/service-web.html" | sed 's/^/# /'
+grep -q 'id="unread"' "$T/www2/service-web.html"
+ok $((!$?)) "... all 215 hosts' files read (--service-hosts 1000 by default)"
+
+# --service-hosts 100: the page reads the files of the 100 busiest hosts (all equal here:
+# the first 100 by name) and says how many more there are.
+LSAN_OPTIONS=suppressions=$FSN_ROOT/tests/lib/lsan-librrd.supp:print_suppressions=0 \
+    "$BIN/flowgraph" -R "$R2" -o "$T/www3" -n 1 --service-hosts 100 --end $END 2>"$T/graph3.err"
+ok $? "flowgraph --service-hosts 100" || diag_file "$T/graph3.err"
+grep -qF "alt=\"uses, week: $first, other hosts (99 files)\"" "$T/www3/service-web.html"
+ok $? "service web: 1 host named, the other 99 read summed as other hosts" ||
+    grep -o 'alt="uses, week[^"]*"' "$T/www3/service-web.html" | sed 's/^/# /'
+grep -q '<p id="unread">115 more hosts have a file for this service and were not read' \
+    "$T/www3/service-web.html"
+ok $? "... and the page says 115 more hosts' files were not read"
+"$BIN/flowgraph" -R "$R2" -o "$T/www4" --service-hosts 0 2>/dev/null
+is $? 2 "--service-hosts 0 is a usage error"
 done_testing
