@@ -115,6 +115,13 @@ static int by_traffic(const void *x, const void *y)
     return strcmp(a->name, b->name);
 }
 
+/* qsort of a list that may be empty (and then NULL, which qsort must not be given). */
+static void sort_ents(struct ent *e, size_t n, int (*cmp)(const void *, const void *))
+{
+    if (n)
+        qsort(e, n, sizeof *e, cmp);
+}
+
 /* Lists the files RRDDIR/DIR/NAME.rrd, sorted by name; *out is the caller's to free. */
 static size_t scan(const char *root, const char *dir, struct ent **out)
 {
@@ -147,8 +154,7 @@ static size_t scan(const char *root, const char *dir, struct ent **out)
         n++;
     }
     closedir(d);
-    if (n)
-        qsort(e, n, sizeof *e, by_name);
+    sort_ents(e, n, by_name);
     *out = e;
     return n;
 }
@@ -571,6 +577,9 @@ static int subject_graphs(const struct run *R, struct subject *s, const char *ba
     time_t end = R->end;
     int ret = 0;
 
+    if (s->n == 0)
+        return 0; /* the page says there is nothing to draw */
+
     for (size_t p = 0; p < 4; p++) {
         for (size_t i = 0; i < s->n; i++) {
             period_sums(s->e[i].path, end, periods[p].secs, cell_ds, 4, s->e[i].v);
@@ -586,7 +595,7 @@ static int subject_graphs(const struct run *R, struct subject *s, const char *ba
                 s->e[i].in = s->e[i].v[2 * r];
                 s->e[i].out = s->e[i].v[2 * r + 1];
             }
-            qsort(s->e, s->n, sizeof *s->e, by_traffic);
+            sort_ents(s->e, s->n, by_traffic);
             snprintf(png, sizeof png, "%s/%s-%s-%s.png", R->outdir, base, roles[r].id,
                      periods[p].id);
             if (s->host)
@@ -641,7 +650,7 @@ static int subject_page(const struct run *R, struct subject *s)
     fprintf(f, "<p>Provides: the %s the server (%s own port is the service's); uses: the "
                "client (the other end's port is).</p>\n",
             s->host ? "host is" : "hosts are", s->host ? "its" : "their");
-    qsort(s->e, s->n, sizeof *s->e, by_day);
+    sort_ents(s->e, s->n, by_day);
     fprintf(f, "<h2 id=\"cells\">%s</h2>\n", s->host ? "Services" : "Hosts");
     if (s->n == 0)
         fprintf(f, "<p>None yet (no files under host/ADDRESS/ for this %s).</p>\n",
@@ -786,7 +795,7 @@ static int index_page(const struct run *R, struct section sec[4], struct names p
             S->e[i].day[0] = S->e[i].in;
             S->e[i].day[1] = S->e[i].out;
         }
-        qsort(S->e, S->n, sizeof *S->e, by_traffic);
+        sort_ents(S->e, S->n, by_traffic);
         for (size_t i = 0; i < S->n && i < R->top; i++)
             if (i == 0 || S->e[i].in + S->e[i].out > 0)
                 memcpy(pages[s].name[pages[s].n++], S->e[i].name, sizeof S->e[i].name);
@@ -803,7 +812,7 @@ static int index_page(const struct run *R, struct section sec[4], struct names p
             char t[200];
             for (size_t i = 0; i < S->n; i++)
                 traffic(&S->e[i], R->end, periods[p].secs);
-            qsort(S->e, S->n, sizeof *S->e, by_traffic);
+            sort_ents(S->e, S->n, by_traffic);
             if (p == 0) {
                 /* The table ranks by the last day, the period operators look at first. */
                 fprintf(f, "<table><tr><th>%s</th><th>in (day)</th><th>out (day)</th></tr>\n",
@@ -906,7 +915,7 @@ int main(int argc, char **argv)
 
     ret = index_page(&R, sec, pages);
     /* The services' pages read their hosts' files busiest first (by the day, as the index). */
-    qsort(sec[0].e, sec[0].n, sizeof *sec[0].e, by_day);
+    sort_ents(sec[0].e, sec[0].n, by_day);
     for (size_t i = 0; i < pages[0].n; i++)
         if (host_page(&R, pages[0].name[i], &pages[1]) != 0)
             ret = 1;

@@ -36,14 +36,17 @@ END=$((START + STEPS * STEP))
     echo "cell 10.9.0.4 other 0 0 70 70"
     echo "cell other https 500 500 0 0"
     echo "cell other dns 0 0 200 100"
+    echo "host 10.9.0.9 50 50" # a host row without cells (say, before host-services was on)
 } >"$T/cells"
 
 # rrd_files CELLS: "FILE KIND COUNTS..." for each file the cells imply: the cell files (12
 # data sources) and the host, service and total files (6), whose counts are the cells' sums
 # by the counting rules (in = provided in + used in; a host's row = its cells + its other cell;
 # a service's row = its host cells + its other hosts). Packets: octets / 1000; flows: 1.
+# "host ADDRESS IN OUT" adds a host row of its own.
 rrd_files() {
-    awk '$1 == "cell" {
+    awk '$1 == "host" { hi[$2] += $3; ho[$2] += $4; ti += $3; to += $4 }
+        $1 == "cell" {
             h = $2; s = $3; pi = $4; po = $5; ui = $6; uo = $7;
             print (h == "other" ? "other/" s : "host/" h "/" s), "cell", pi, po, pi / 1000, po / 1000,
                   1, 1, ui, uo, ui / 1000, uo / 1000, 1, 1;
@@ -107,11 +110,12 @@ human() {
 day_rank() { # day_rank host|service: names, most traffic first
     awk -v k="$1" '$1 == "cell" && $2 != "other" && (k == "host" || $3 != "other") {
             t[k == "host" ? $2 : $3] += $4 + $5 + $6 + $7 }
+        $1 == "host" && k == "host" { t[$2] += $3 + $4 }
         END { for (n in t) print t[n], n }' "$T/cells" | sort -k1,1nr -k2,2 | awk '{print $2}'
 }
 mapfile -t want_hosts < <(day_rank host | head -n 12)
 mapfile -t want_svcs < <(day_rank service | head -n 12)
-is "${#want_hosts[*]} ${#want_svcs[*]}" "5 12" "the cells have 5 hosts and 12 of 16 services make the top 12"
+is "${#want_hosts[*]} ${#want_svcs[*]}" "6 12" "6 hosts, and 12 of the 16 services make the top 12"
 hpage() { echo "host-${1//:/-}"; }
 
 names_in() { # names_in FILE SECTION-ID: the names of the table after <h2 id=SECTION-ID>
@@ -126,7 +130,7 @@ n=0
 for h in "${want_hosts[@]}"; do
     grep -qF "<td class=\"name\"><a href=\"$(hpage "$h").html\">$h</a></td>" "$idx" && n=$((n + 1))
 done
-is "$n" 5 "index: each host links to its page (2001:db8:9::1 -> host-2001-db8-9--1.html)"
+is "$n" 6 "index: each host links to its page (2001:db8:9::1 -> host-2001-db8-9--1.html)"
 n=0
 for s in "${want_svcs[@]}"; do
     grep -qF "<td class=\"name\"><a href=\"service-$s.html\">$s</a></td>" "$idx" && n=$((n + 1))
@@ -137,11 +141,15 @@ for h in "${want_hosts[@]}"; do pages+=("$(hpage "$h").html"); done
 for s in "${want_svcs[@]}"; do pages+=("service-$s.html"); done
 missing=0
 for p in "${pages[@]}"; do [ -s "$T/www/$p" ] || { missing=$((missing + 1)); diag "no $p"; }; done
-is "$missing" 0 "a page for each of the 5 hosts and 12 services"
+is "$missing" 0 "a page for each of the 6 hosts and 12 services"
 is "$(ls "$T/www" | grep -c '^service-.*\.html$')" 12 "... and for no other service"
 npng=$(ls "$T/www" | grep -c '\.png$')
 is "$npng" $((12 + (5 + 12) * 8)) \
-    "PNGs: 12 on the index (no protocols or exporters here), 8 per host and service page"
+    "PNGs: 12 on the index (no protocols or exporters here), 8 per host and service page" \
+    "but none for the host without cells"
+grep -q '<p>None yet (no files under host/ADDRESS/ for this host).</p>' "$T/www/host-10.9.0.9.html" &&
+    ! grep -q '<img' "$T/www/host-10.9.0.9.html"
+ok $? "host 10.9.0.9 has no cells: its page says so and shows no graphs"
 
 # A host's page: its services by traffic over the day (both roles), its other cell last, the
 # bytes of the day (STEPS x the count per step) in each column.
@@ -214,6 +222,7 @@ good=0
 for p in "${pages[@]}"; do
     want=8
     [ "$p" = index.html ] && want=12
+    [ "$p" = host-10.9.0.9.html ] && want=0
     [ "$p" = service-https.html ] && continue
     line=$(grep "^$p " "$T/result")
     if [ "$line" = "$p $want/$want" ]; then good=$((good + 1)); else diag "$line"; fi
