@@ -7,11 +7,14 @@
  * (-A: part 1 only, for profiling agg_add and agg_add_batch.)
  * 1. records per second that agg_add() counts (one core, no RRD files):
  *    FLOWS random flows over HOSTS local hosts, SERVICES services and all
- *    256 IP protocols;
+ *    256 IP protocols; without the hosts x services table
+ *    (max-host-services 0) and with it (the default bounds), and the cost
+ *    of the table per record;
  * 2. the time to close one step with every one of those entities in it
- *    (HOSTS + SERVICES + 256 protocols + total + exporter RRD files), written
- *    directly, or through rrdcached at DAEMON: the first step (files created)
- *    and the next ones (updates only).
+ *    (HOSTS + SERVICES + 256 protocols + total + exporter RRD files, and two
+ *    hosts x services cells per host), written directly, or through
+ *    rrdcached at DAEMON: the first step (files created) and the next ones
+ *    (updates only).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +47,7 @@ static void host_addr(unsigned h, uint8_t *a)
 }
 
 static int make_conf(struct agg_conf *c, unsigned hosts, unsigned services, const char *dir,
-                     const char *daemon)
+                     const char *daemon, bool matrix)
 {
     char err[256], name[32], r1[32], r2[32];
     char *argv[3];
@@ -70,6 +73,10 @@ static int make_conf(struct agg_conf *c, unsigned hosts, unsigned services, cons
     c->step = 300;
     c->grace = 0;
     c->max_hosts = hosts + 16;
+    if (!matrix) {
+        c->max_host_services = 0;
+        c->max_host_services_set = true;
+    }
     if (dir)
         snprintf(c->rrd_dir, sizeof c->rrd_dir, "%s", dir);
     if (daemon)
@@ -87,14 +94,22 @@ static void random_flow(struct fsn_flow *f, unsigned hosts, unsigned services, u
     memset(f, 0, sizeof *f);
     f->key.family = FSN_FAMILY_IPV4;
     f->key.proto = (r & 3) ? ((r & 4) ? 6 : 17) : (uint8_t)(r >> 8);
+    unsigned h = (unsigned)(rnd() % hosts);
     if (r & (1u << 16)) {
-        host_addr((unsigned)(rnd() % hosts), f->key.dst);
+        host_addr(h, f->key.dst);
         f->key.src[0] = 198, f->key.src[1] = 51, f->key.src[2] = 100, f->key.src[3] = (uint8_t)r;
     } else {
-        host_addr((unsigned)(rnd() % hosts), f->key.src);
+        host_addr(h, f->key.src);
         f->key.dst[0] = 198, f->key.dst[1] = 51, f->key.dst[2] = 100, f->key.dst[3] = (uint8_t)r;
     }
-    f->key.sport = (uint16_t)(1000 + rnd() % (services * 2 + 1));
+    /*
+     * Half the records are of one of the host's three services (a host uses
+     * a handful of the 100), the rest of none: 30,000 hosts x services cells.
+     */
+    if (rnd() & 1)
+        f->key.sport = (uint16_t)(1000 + (h * 7 + (unsigned)(rnd() % 3) * 13) % services);
+    else
+        f->key.sport = (uint16_t)(1000 + services + rnd() % 1000);
     f->key.dport = (uint16_t)(30000 + (r >> 20) % 30000);
     f->last_ms = t;
     f->first_ms = t - rnd() % 120000;
@@ -102,21 +117,62 @@ static void random_flow(struct fsn_flow *f, unsigned hosts, unsigned services, u
     f->octets = f->packets * (40 + rnd() % 1400);
 }
 
-/* A flow for each host, service and protocol, all in the step before `t`. */
+/*
+ * Two flows for each host, of two services (two hosts x services cells),
+ * and every service and protocol, all in the step before `t`.
+ */
 static void fill_step(struct agg *a, unsigned hosts, unsigned services, uint64_t t,
                       const struct agg_exporter_id *x)
 {
     struct fsn_flow f;
     for (unsigned h = 0; h < hosts; h++) {
-        random_flow(&f, hosts, services, t);
-        host_addr(h, f.key.dst);
-        f.key.src[0] = 198;
-        f.key.proto = (uint8_t)(h % 256);
-        f.key.sport = (uint16_t)(1000 + h % services);
-        f.key.proto = h % 3 == 0 ? 6 : h % 3 == 1 ? 17 : (uint8_t)(h % 256);
-        f.first_ms = t - 1000;
-        agg_add(a, &f, x);
+        for (unsigned k = 0; k < 2; k++) {
+            random_flow(&f, hosts, services, t);
+            host_addr(h, f.key.dst);
+            f.key.src[0] = 198;
+            f.key.sport = (uint16_t)(1000 + (h + k * 37) % services);
+            f.key.proto = k ? 17 : h % 3 == 0 ? 6 : h % 3 == 1 ? 17 : (uint8_t)(h % 256);
+            f.first_ms = t - 1000;
+            agg_add(a, &f, x);
+        }
     }
+}
+
+/* Part 1 for one configuration: records/s of agg_add and of agg_add_batch. */
+static int add_rates(const struct agg_conf *c, const struct fsn_flow *flows,
+                     const struct agg_rec *recs, unsigned long nflows,
+                     const struct agg_exporter_id *x, uint64_t now, double rate[2])
+{
+    char err[256];
+    struct agg_stats st;
+    struct agg *a;
+    double t0, t1;
+
+    for (int pass = 0; pass < 2; pass++) {
+        a = agg_new(c, now, err, sizeof err);
+        if (!a) {
+            fprintf(stderr, "aggbench: %s\n", err);
+            return -1;
+        }
+        t0 = mono();
+        if (pass == 0)
+            for (unsigned long i = 0; i < nflows; i++)
+                agg_add(a, &flows[i], x);
+        else
+            for (unsigned long i = 0; i < nflows; i += 256)
+                agg_add_batch(a, recs + i, nflows - i < 256 ? nflows - i : 256, x);
+        t1 = mono();
+        rate[pass] = (double)nflows / (t1 - t0);
+        agg_get_stats(a, &st);
+        printf("  %s: %lu records in %.3f s: %.0f records/s, %.0f ns each%s", 
+               pass ? "agg_add_batch (256)" : "agg_add", nflows, t1 - t0, rate[pass],
+               1e9 / rate[pass], c->max_host_services ? "" : "\n");
+        if (c->max_host_services)
+            printf(" (%ju cells, %ju evicted, %ju overflows)\n", (uintmax_t)st.hs_cells,
+                   (uintmax_t)st.hs_evicted, (uintmax_t)st.hs_overflow);
+        agg_free(a);
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -132,7 +188,7 @@ int main(int argc, char **argv)
     struct agg_rec *recs;
     struct agg_exporter_id x;
     int opt;
-    double t0, t1;
+    double t0, t1, rate[2][2];
     uint64_t now = (uint64_t)time(NULL) * 1000;
     uint64_t base = (now / 300000 - 576) * 300000; /* two days back, on a step boundary */
 
@@ -159,53 +215,35 @@ int main(int argc, char **argv)
 
     /* 1. agg_add throughput, no RRD files (steps close in memory only). */
     flows = malloc(nflows * sizeof *flows);
-    if (!flows || make_conf(&c, hosts, services, NULL, NULL) != 0)
+    recs = malloc(nflows * sizeof *recs);
+    if (!flows || !recs)
         return 1;
     for (unsigned long i = 0; i < nflows; i++)
         random_flow(&flows[i], hosts, services, base + i * (3600000ull * 6 / nflows));
-    a = agg_new(&c, now, err, sizeof err);
-    if (!a) {
-        fprintf(stderr, "aggbench: %s\n", err);
-        return 1;
-    }
-    t0 = mono();
-    for (unsigned long i = 0; i < nflows; i++)
-        agg_add(a, &flows[i], &x);
-    t1 = mono();
-    printf("agg_add: %lu records in %.3f s: %.0f records/s (%u hosts, %u services, all protocols, "
-           "pro-rating on)\n", nflows, t1 - t0, (double)nflows / (t1 - t0), hosts, services);
-    agg_free(a);
-
-    /*
-     * 1b. The same records as flowcollectd's aggregator thread takes them:
-     * compact records, agg_add_batch() on 256 at a time (the conversion is
-     * the receive thread's work, so it is not timed).
-     */
-    recs = malloc(nflows * sizeof *recs);
-    if (!recs)
-        return 1;
+    /* agg_add_batch takes compact records, as flowcollectd's aggregator thread does. */
     for (unsigned long i = 0; i < nflows; i++)
         agg_rec_from_flow(&recs[i], &flows[i]);
-    a = agg_new(&c, now, err, sizeof err);
-    if (!a) {
-        fprintf(stderr, "aggbench: %s\n", err);
-        return 1;
+    for (int m = 0; m < 2; m++) {
+        if (make_conf(&c, hosts, services, NULL, NULL, m == 1) != 0)
+            return 1;
+        printf("%s (%u hosts, %u services, all protocols, pro-rating on%s):\n",
+               m ? "with hosts x services" : "without hosts x services", hosts, services,
+               m ? ", default bounds" : "");
+        if (m)
+            printf("  max-host-services %u\n", c.max_host_services);
+        if (add_rates(&c, flows, recs, nflows, &x, now, rate[m]) != 0)
+            return 1;
+        agg_conf_fini(&c);
     }
-    t0 = mono();
-    for (unsigned long i = 0; i < nflows; i += 256)
-        agg_add_batch(a, recs + i, nflows - i < 256 ? nflows - i : 256, &x);
-    t1 = mono();
-    printf("agg_add_batch: %lu records in %.3f s: %.0f records/s (batches of 256)\n", nflows,
-           t1 - t0, (double)nflows / (t1 - t0));
-    agg_free(a);
+    printf("hosts x services: CPU per record %+.0f %% (agg_add), %+.0f %% (agg_add_batch)\n",
+           (rate[0][0] / rate[1][0] - 1) * 100, (rate[0][1] / rate[1][1] - 1) * 100);
     free(recs);
-    agg_conf_fini(&c);
     free(flows);
     if (add_only)
         return 0;
 
     /* 2. Closing a step with every entity in it, written to RRD files. */
-    if (make_conf(&c, hosts, services, dir, daemon) != 0)
+    if (make_conf(&c, hosts, services, dir, daemon, true) != 0)
         return 1;
     a = agg_new(&c, now, err, sizeof err);
     if (!a) {
@@ -225,10 +263,11 @@ int main(int argc, char **argv)
         left = agg_tick(a, now, 0);
         t1 = mono();
         agg_get_stats(a, &st);
-        printf("step close %d (%s%s): %.3f s, %ju files, %ju updates so far, %ju errors, %zu left\n",
+        printf("step close %d (%s%s): %.3f s, %ju files, %ju updates so far, %ju errors, %zu left, "
+               "%ju hosts x services cells\n",
                step + 1, daemon ? "rrdcached" : "direct", step == 0 ? ", files created" : "",
                t1 - t0, (uintmax_t)st.rrd_created, (uintmax_t)st.rrd_updates,
-               (uintmax_t)st.rrd_errors, left);
+               (uintmax_t)st.rrd_errors, left, (uintmax_t)st.hs_cells);
     }
     agg_free(a);
     agg_conf_fini(&c);

@@ -389,12 +389,15 @@ void coll_log_report(struct coll *c, bool all, const char *tag)
         coll_aggq_agg_stats(c->aq, &a);
         log_info("%s: aggregator: flows %llu late %llu future %llu steps %llu rrd-updates %llu "
                  "rrd-errors %llu rrd-dropped %llu rrd-pending %llu hosts-evicted %llu "
+                 "host-services %llu host-services-evicted %llu host-services-overflow %llu "
                  "queue-batches %llu queue-full-waits %llu",
                  tag, (unsigned long long)a.flows, (unsigned long long)a.late,
                  (unsigned long long)a.future, (unsigned long long)a.steps_closed,
                  (unsigned long long)a.rrd_updates, (unsigned long long)a.rrd_errors,
                  (unsigned long long)a.rrd_dropped, (unsigned long long)a.rrd_pending,
-                 (unsigned long long)a.hosts_evicted, (unsigned long long)c->aq->st.batches,
+                 (unsigned long long)a.hosts_evicted, (unsigned long long)a.hs_cells,
+                 (unsigned long long)a.hs_evicted, (unsigned long long)a.hs_overflow,
+                 (unsigned long long)c->aq->st.batches,
                  (unsigned long long)c->aq->st.full_waits);
     }
 }

@@ -34,6 +34,7 @@
 #define FSN_MIB_HOST_TABLE 3
 #define FSN_MIB_SERVICE_TABLE 4
 #define FSN_MIB_PROTO_TABLE 5
+#define FSN_MIB_HOSTSVC_TABLE 6
 
 /* Every table's entry is { table 1 }. */
 #define FSN_MIB_ENTRY 1
@@ -102,13 +103,20 @@ enum fsn_mib_ctr {
 #define FSN_MIB_PROTO_CTR0 2
 #define FSN_MIB_PROTO_NAME 8
 
+/* flowHostServiceEntry columns; 1-3 are the index (type, address, IMPLIED name). */
+#define FSN_MIB_HS_PROV0 4  /* provided in octets; + enum fsn_mib_ctr */
+#define FSN_MIB_HS_USED0 10 /* used in octets; + enum fsn_mib_ctr */
+#define FSN_MIB_HS_ADDR_TEXT 16
+#define FSN_MIB_HS_NAME_TEXT 17
+#define FSN_MIB_HS_CREATED 18
+
 /* InetAddressType values (RFC 4001) used here. */
 #define FSN_MIB_INET_UNKNOWN 0
 #define FSN_MIB_INET_IPV4 1
 #define FSN_MIB_INET_IPV6 2
 
-/* The longest index any table has (a 31-character IMPLIED service name). */
-#define FSN_MIB_INDEX_MAX 32
+/* The longest index any table has (IPv6 host, 31-character IMPLIED service name: 49). */
+#define FSN_MIB_INDEX_MAX 56
 
 /* The service name index is SIZE (1..31) in the MIB. */
 #define FSN_MIB_NAME_MAX 31

@@ -12,7 +12,11 @@ static size_t align64(size_t n)
 }
 
 struct layout {
-    size_t scalars, exporters, hosts, services, protos, end;
+    size_t scalars, exporters, hosts, services, protos, xt[FSN_STATE_XT_NKINDS], end;
+};
+
+static const size_t xt_row_size[FSN_STATE_XT_NKINDS] = {
+    [FSN_STATE_XT_HOSTSVC] = sizeof(struct fsn_state_hostsvc),
 };
 
 static struct layout lay_out(const struct fsn_state_caps *c)
@@ -25,6 +29,10 @@ static struct layout lay_out(const struct fsn_state_caps *c)
     l.services = align64(l.hosts + (size_t)c->hosts * sizeof(struct fsn_state_host));
     l.protos = align64(l.services + (size_t)c->services * sizeof(struct fsn_state_service));
     l.end = align64(l.protos + FSN_STATE_NPROTO * sizeof(struct fsn_state_proto));
+    for (int k = 0; k < FSN_STATE_XT_NKINDS; k++) {
+        l.xt[k] = c->xt[k] ? l.end : 0;
+        l.end = align64(l.end + (size_t)c->xt[k] * xt_row_size[k]);
+    }
     return l;
 }
 
@@ -59,6 +67,11 @@ int fsn_state_format(void *mem, size_t size, const struct fsn_state_caps *caps, 
     h->hosts_off = l.hosts;
     h->services_off = l.services;
     h->protos_off = l.protos;
+    for (int k = 0; k < FSN_STATE_XT_NKINDS; k++) {
+        h->xt[k].cap = caps->xt[k];
+        h->xt[k].row_size = caps->xt[k] ? (uint32_t)xt_row_size[k] : 0;
+        h->xt[k].off = l.xt[k];
+    }
     if (software) {
         strncpy(h->software, software, sizeof h->software - 1);
         h->software[sizeof h->software - 1] = '\0';
@@ -82,11 +95,24 @@ int fsn_state_check(const void *mem, size_t size)
     if (caps.exporters > (1u << 24) || caps.hosts > (1u << 26) || caps.services > (1u << 20) ||
         h->proto_cap != FSN_STATE_NPROTO)
         return FSN_E_BADFILE;
+    for (int k = 0; k < FSN_STATE_XT_NKINDS; k++) {
+        caps.xt[k] = h->xt[k].cap;
+        if (caps.xt[k] > (1u << 26) ||
+            h->xt[k].row_size != (caps.xt[k] ? xt_row_size[k] : 0))
+            return FSN_E_BADFILE;
+    }
+    /* Kinds this code does not know must be absent: their rows would not be in the layout. */
+    for (int k = FSN_STATE_XT_NKINDS; k < FSN_STATE_XT_MAX; k++)
+        if (h->xt[k].cap || h->xt[k].row_size || h->xt[k].off)
+            return FSN_E_BADFILE;
     l = lay_out(&caps);
     if (h->file_size != l.end || size < l.end || h->scalars_off != l.scalars ||
         h->exporters_off != l.exporters || h->hosts_off != l.hosts ||
         h->services_off != l.services || h->protos_off != l.protos)
         return FSN_E_BADFILE;
+    for (int k = 0; k < FSN_STATE_XT_NKINDS; k++)
+        if (h->xt[k].off != l.xt[k])
+            return FSN_E_BADFILE;
     return 0;
 }
 
@@ -113,6 +139,11 @@ struct fsn_state_service *fsn_state_service(struct fsn_state_hdr *h, uint32_t i)
 struct fsn_state_proto *fsn_state_proto(struct fsn_state_hdr *h, uint32_t i)
 {
     return (struct fsn_state_proto *)((char *)h + h->protos_off) + i;
+}
+
+void *fsn_state_xrow(struct fsn_state_hdr *h, enum fsn_state_xt_kind k, uint32_t i)
+{
+    return (char *)h + h->xt[k].off + (size_t)i * h->xt[k].row_size;
 }
 
 /*

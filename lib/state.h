@@ -102,6 +102,42 @@ struct fsn_state_proto {
     struct fsn_state_ctr c;
 };
 
+/*
+ * A row of flowHostServiceTable: one (local host, service) cell. The
+ * "other host" cell of a service has family 0 and a zero address; a host's
+ * "other" cell has the service name "other" (FSN_STATE_OTHER_SERVICE).
+ */
+#define FSN_STATE_OTHER_SERVICE "other"
+struct fsn_state_hostsvc {
+    uint32_t seq;
+    uint8_t in_use;
+    uint8_t family;             /* 4 or 6; 0: the other host */
+    uint8_t pad[2];
+    uint8_t addr[16];
+    char service[FSN_STATE_NAME_MAX];
+    struct fsn_state_ctr provided; /* the host's own port is the service's: it is the server */
+    struct fsn_state_ctr used;     /* the other end's port is: it is the client */
+    uint64_t created;           /* Unix seconds: the row's counters started from zero */
+};
+
+/*
+ * Tables added to version 1 after its first release, found through a
+ * directory in the header (all zero in a file that has none of them, so
+ * older files stay readable): kind k's `cap` rows of `row_size` bytes at
+ * byte offset `off`.
+ */
+enum fsn_state_xt_kind {
+    FSN_STATE_XT_HOSTSVC,       /* struct fsn_state_hostsvc */
+    FSN_STATE_XT_NKINDS
+};
+#define FSN_STATE_XT_MAX 16
+
+struct fsn_state_table {
+    uint32_t cap;
+    uint32_t row_size;
+    uint64_t off;
+};
+
 struct fsn_state_hdr {
     char magic[8];              /* FSN_STATE_MAGIC, no NUL */
     uint32_t version;           /* FSN_STATE_VERSION */
@@ -116,6 +152,7 @@ struct fsn_state_hdr {
     uint32_t exporter_cap, host_cap, service_cap, proto_cap;
     uint64_t scalars_off, exporters_off, hosts_off, services_off, protos_off;
     char software[32];          /* version of the writer, NUL-terminated */
+    struct fsn_state_table xt[FSN_STATE_XT_MAX]; /* by enum fsn_state_xt_kind */
 };
 
 /* Capacities that decide a state file's size. */
@@ -123,6 +160,7 @@ struct fsn_state_caps {
     uint32_t exporters;
     uint32_t hosts;     /* host rows including the "other" row */
     uint32_t services;
+    uint32_t xt[FSN_STATE_XT_NKINDS]; /* rows of each added table (0: none) */
 };
 
 /* Bytes a state file with these capacities needs. */
@@ -148,6 +186,8 @@ struct fsn_state_exporter *fsn_state_exporter(struct fsn_state_hdr *h, uint32_t 
 struct fsn_state_host *fsn_state_host(struct fsn_state_hdr *h, uint32_t i);
 struct fsn_state_service *fsn_state_service(struct fsn_state_hdr *h, uint32_t i);
 struct fsn_state_proto *fsn_state_proto(struct fsn_state_hdr *h, uint32_t i);
+/* Row i of an added table (its cap may be 0: then there is no row). */
+void *fsn_state_xrow(struct fsn_state_hdr *h, enum fsn_state_xt_kind k, uint32_t i);
 
 /*
  * Seqlock, writer side: call fsn_state_write_begin(&row->seq) before

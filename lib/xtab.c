@@ -11,6 +11,7 @@
 
 #include "lib/error.h"
 
+/* The same hash as fsn_xtab_slot() (lib/xtab.h). */
 static uint32_t key_hash(uint32_t row, uint32_t col)
 {
     uint64_t h = ((uint64_t)row << 32 | col) * 0x9e3779b97f4a7c15ull;

@@ -91,6 +91,19 @@ uint32_t fsn_xtab_add(struct fsn_xtab *t, uint32_t row, uint32_t col, uint64_t n
 /* Removes one cell (no callback). */
 void fsn_xtab_remove(struct fsn_xtab *t, uint32_t cell);
 
+/* The index slot where (row, col) is looked up first (for fsn_xtab_prefetch). */
+static inline const uint64_t *fsn_xtab_slot(const struct fsn_xtab *t, uint32_t row, uint32_t col)
+{
+    uint64_t h = ((uint64_t)row << 32 | col) * 0x9e3779b97f4a7c15ull;
+    return &t->idx[(size_t)(h >> 32) & t->mask];
+}
+
+/* Starts loading what a lookup of (row, col) reads first, to look it up a little later. */
+static inline void fsn_xtab_prefetch(const struct fsn_xtab *t, uint32_t row, uint32_t col)
+{
+    __builtin_prefetch(fsn_xtab_slot(t, row, col));
+}
+
 /* The first cell of a row, and the next one (FSN_XTAB_NONE at the end). */
 static inline uint32_t fsn_xtab_first(const struct fsn_xtab *t, uint32_t row)
 {

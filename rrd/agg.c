@@ -307,11 +307,17 @@ void agg__host_place(struct agg *a, uint32_t s, uint8_t family, const uint8_t *a
     e->file_known = false;
     e->fail_until_ms = 0;
     a->gen_dirty = true;
+    agg__hs_host_placed(a, s);
 }
 
 bool agg__host_known(const struct agg *a, uint8_t family, const uint8_t *addr)
 {
     return host_find(a, family, addr) != AGG_NONE;
+}
+
+uint32_t agg__host_slot(const struct agg *a, uint8_t family, const uint8_t *addr)
+{
+    return fsn_family_addrlen(family) ? host_find(a, family, addr) : AGG_NONE;
 }
 
 /* Rebuilds the free list from the slots not in use, lowest slot handed out first. */
@@ -345,16 +351,9 @@ static void host_evict(struct agg *a, uint32_t s)
     size_t e = a->host0 + s;
     struct agg_ent *ent = &a->ents[e];
 
-    for (int i = 0; i < AGG_NCTR; i++)
-        a->ents[AGG_ENT_OTHER].cum[i] += ent->cum[i];
-    a->ents[AGG_ENT_OTHER].dirty = true;
-    for (size_t r = 0; r < a->ring; r++) {
-        uint64_t *src = a->bk + (e * a->ring + r) * AGG_NCTR;
-        uint64_t *dst = a->bk + ((size_t)AGG_ENT_OTHER * a->ring + r) * AGG_NCTR;
-        for (int i = 0; i < AGG_NCTR; i++)
-            dst[i] += src[i];
-        memset(src, 0, AGG_NCTR * sizeof *src);
-    }
+    agg__hs_host_gone(a, s);
+    agg__ent_add(a, e, AGG_ENT_OTHER);
+    memset(a->bk + e * a->ring * AGG_NCTR, 0, a->ring * AGG_NCTR * sizeof *a->bk);
     agg__forget_pending(a, e);
     host_hash_remove(a, s);
     a->hosts[s].in_use = false; /* its queue entry is stale from now on */
@@ -696,6 +695,46 @@ static void replay_deferred(struct agg *a)
         add_flow(a, &a->deferred[i].f, a->deferred[i].has_x ? &a->deferred[i].x : NULL);
 }
 
+/*
+ * Hosts x services for one local end of a flow (host entity he, direction
+ * dir). The end counts in one cell: its primary service's (agg_svc_primary),
+ * in its role there, or, when the host has no row or the cell no room, in
+ * that service's other host (and, with a row, in the host's other cell); a
+ * flow without a service in the host's other cell. The flow's other
+ * services count in their other hosts, so that every service's cells +
+ * other host == its row. See rrd/agg_hostsvc.c.
+ */
+static void count_cells(struct agg *a, size_t he, int dir, const struct agg_rec *f,
+                        const uint16_t *svc, const uint8_t *how, size_t nsvc, size_t pi,
+                        const struct part *p, const size_t *slot, size_t n, size_t kslot)
+{
+    const bool row = he != AGG_ENT_OTHER;
+    const uint32_t hs = row ? (uint32_t)(he - a->host0) : 0;
+    const size_t other = a->hso0 + 2 * (size_t)hs;
+    size_t c;
+
+    if (nsvc == 0) {
+        if (row)
+            add_parts(a, other + !agg_svc_provides_unmatched(f->proto, f->sport, f->dport, dir),
+                      dir, p, slot, n, kslot, f->octets, f->packets);
+        return;
+    }
+    c = row ? agg__hs_cell(a, hs, svc[pi]) : AGG_NONE;
+    for (size_t i = 0; i < nsvc; i++) {
+        const size_t role = !agg_svc_provides(how[i], dir);
+        if (i == pi && c != AGG_NONE) {
+            add_parts(a, c + role, dir, p, slot, n, kslot, f->octets, f->packets);
+            continue;
+        }
+        if (i == pi && row) {
+            a->stats.hs_overflow++;
+            add_parts(a, other + role, dir, p, slot, n, kslot, f->octets, f->packets);
+        }
+        add_parts(a, a->hsx0 + 2 * (size_t)svc[i] + role, dir, p, slot, n, kslot, f->octets,
+                  f->packets);
+    }
+}
+
 static void add_flow(struct agg *a, const struct agg_rec *f, const struct agg_exporter_id *x)
 {
     uint64_t first = f->first_ms, last = f->last_ms;
@@ -783,14 +822,20 @@ static void add_flow(struct agg *a, const struct agg_rec *f, const struct agg_ex
         const uint8_t *addr = dir == 0 ? f->dst : f->src;
         if (dir == 0 ? !dst_local : !src_local)
             continue;
+        size_t he = host_entity(a, fam, addr, hash[dir], first, last);
+        size_t pi = nsvc > 1 ? agg_svc_primary(svc, how, nsvc, dir) : 0;
+        /* The cell's lookup misses the cache: start it before the other entities' work. */
+        if (a->hs_on && nsvc && he != AGG_ENT_OTHER)
+            fsn_xtab_prefetch(&a->hs, (uint32_t)(he - a->host0), svc[pi]);
         add_parts(a, AGG_ENT_TOTAL, dir, p, slot, n, kslot, f->octets, f->packets);
-        add_parts(a, host_entity(a, fam, addr, hash[dir], first, last), dir, p, slot, n, kslot, f->octets,
-                  f->packets);
+        add_parts(a, he, dir, p, slot, n, kslot, f->octets, f->packets);
         add_parts(a, a->proto0 + f->proto, dir, p, slot, n, kslot, f->octets, f->packets);
         for (size_t i = 0; i < nsvc; i++)
             add_parts(a, a->svc0 + svc[i], dir, p, slot, n, kslot, f->octets, f->packets);
         if (xe != AGG_NONE)
             add_parts(a, xe, dir, p, slot, n, kslot, f->octets, f->packets);
+        if (a->hs_on)
+            count_cells(a, he, dir, f, svc, how, nsvc, pi, p, slot, n, kslot);
     }
 }
 
@@ -805,7 +850,12 @@ static int alloc_tables(struct agg *a)
     a->proto0 = a->svc0 + a->conf.nservices;
     a->exp0 = a->proto0 + 256;
     a->host0 = a->exp0 + AGG_EXPORTERS_MAX;
-    a->nents = a->host0 + a->conf.max_hosts;
+    a->pair0 = a->hso0 = a->host0 + a->conf.max_hosts;
+    a->hs_on = a->conf.max_host_services > 0;
+    a->hsx0 = a->hso0 + (a->hs_on ? 2 * (size_t)a->conf.max_hosts : 0);
+    a->hsc0 = a->hsx0 + (a->hs_on ? 2 * a->conf.nservices : 0);
+    a->pair1 = a->hsc0 + (a->hs_on ? 2 * (size_t)a->conf.max_host_services : 0);
+    a->nents = a->pair1;
     while (hsize < 2 * (size_t)a->conf.max_hosts)
         hsize <<= 1;
     a->hmask = hsize - 1;
@@ -829,7 +879,7 @@ static int alloc_tables(struct agg *a)
     a->ents[AGG_ENT_OTHER].in_use = true;
     for (size_t i = 0; i < a->conf.nservices; i++)
         a->ents[a->svc0 + i].in_use = true;
-    return 0;
+    return agg__hs_init(a);
 }
 
 static int copy_conf(struct agg_conf *dst, const struct agg_conf *src)
@@ -896,6 +946,7 @@ void agg_free(struct agg *a)
     agg__drop_pending(a);
     agg__rrdw_fini(&a->w);
     agg_svc_fini(&a->svc);
+    agg__hs_fini(a);
     free(a->ents);
     free(a->bk);
     free(a->hosts);
@@ -911,4 +962,5 @@ void agg_get_stats(const struct agg *a, struct agg_stats *out)
 {
     *out = a->stats;
     out->rrd_pending = a->nsnaps;
+    out->hs_cells = a->hs.nused;
 }

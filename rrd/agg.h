@@ -33,6 +33,10 @@
 #define AGG_NETS_MAX 1024
 #define AGG_EXPORTERS_MAX 1024   /* exporter+domain rows; more are counted in the globals only */
 #define AGG_PATH_MAX 1024
+#define AGG_HOST_SERVICES_MAX 10000000 /* max-host-services */
+#define AGG_HOST_SERVICES_PER_HOST 8   /* max-host-services by default: per host row, */
+#define AGG_HOST_SERVICES_DEFAULT 40000 /* and at most this many (about 450 bytes a cell) */
+#define AGG_OTHER_NAME "other"         /* reserved: the "other" cell of a host (not a service) */
 
 /* Counter indexes, in the order of struct fsn_state_ctr and of the RRD data sources. */
 enum agg_ctr_idx {
@@ -76,6 +80,10 @@ struct agg_conf {
     uint32_t grace;       /* seconds, default 60 */
     bool prorate;         /* default yes */
     uint32_t max_hosts;   /* default 10000 */
+    uint32_t host_services;     /* cells per host row; 0 (default): every service */
+    uint32_t max_host_services; /* cells in all; 0: no hosts x services table */
+    bool max_host_services_set; /* else agg_conf_finish() sets 8 per host row, at most 40000 */
+    bool host_service_rrds;     /* an RRD file per cell (default yes) */
     char rrd_dir[AGG_PATH_MAX];    /* empty: no RRD files */
     char rrdcached[AGG_PATH_MAX];  /* empty: write files directly */
     char state_file[AGG_PATH_MAX]; /* empty: no state file */
@@ -106,8 +114,8 @@ int agg_conf_finish(struct agg_conf *c, char *err, size_t errlen);
 
 /*
  * The directives for the collector's config table (names are a contract):
- * local-network, service, step, grace, pro-rate, max-hosts, rrd-dir,
- * rrdcached, state-file. The handlers take as ctx a pointer to a struct
+ * local-network, service, step, grace, pro-rate, max-hosts, host-services,
+ * max-host-services, host-service-rrds, rrd-dir, rrdcached, state-file. The handlers take as ctx a pointer to a struct
  * agg_conf, or to a struct whose first member is a struct agg_conf.
  */
 extern const struct fsn_conf_directive agg_conf_directives[];
@@ -153,6 +161,10 @@ struct agg_stats {
     uint64_t future;         /* records ahead of the wall clock or before 2000 (also late) */
     uint64_t hosts_evicted;
     uint64_t other_flows;    /* flows (each local end) counted in the "other" row */
+    uint64_t hs_cells;       /* hosts x services cells in use */
+    uint64_t hs_created;     /* cells created */
+    uint64_t hs_evicted;     /* idle cells that gave way to a new one (its counts to "other") */
+    uint64_t hs_overflow;    /* service matches of a host with a row but no room for its cell */
     uint64_t steps_closed;
     uint64_t steps_skipped;  /* empty steps not written (gap longer than the fill limit) */
     uint64_t rrd_created;

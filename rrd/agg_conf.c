@@ -166,6 +166,11 @@ int agg_conf_service(struct agg_conf *c, int argc, char **argv, char *err, size_
         snprintf(err, errlen, "bad service name '%s' (1-31 of A-Z a-z 0-9 . _ + -)", argv[0]);
         return FSN_E_SYNTAX;
     }
+    if (strcmp(argv[0], AGG_OTHER_NAME) == 0) {
+        snprintf(err, errlen, "service name '%s' is reserved (hosts x services: the traffic "
+                 "without a cell of its own)", AGG_OTHER_NAME);
+        return FSN_E_SYNTAX;
+    }
     snprintf(s.name, sizeof s.name, "%s", argv[0]);
     for (size_t i = 0; i < c->nservices; i++)
         if (strcmp(c->services[i].name, s.name) == 0) {
@@ -293,6 +298,42 @@ static int h_max_hosts(void *ctx, int argc, char **argv, char *err, size_t errle
     return ret;
 }
 
+static int h_host_services(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+    struct agg_conf *c = ctx;
+    uint64_t v;
+    int ret;
+
+    (void)argc;
+    ret = fsn_conf_uint(argv[0], 0, AGG_SERVICES_MAX, &v, err, errlen);
+    if (ret == 0)
+        c->host_services = (uint32_t)v;
+    return ret;
+}
+
+static int h_max_host_services(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+    struct agg_conf *c = ctx;
+    uint64_t v;
+    int ret;
+
+    (void)argc;
+    ret = fsn_conf_uint(argv[0], 0, AGG_HOST_SERVICES_MAX, &v, err, errlen);
+    if (ret == 0) {
+        c->max_host_services = (uint32_t)v;
+        c->max_host_services_set = true;
+    }
+    return ret;
+}
+
+static int h_host_service_rrds(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+    struct agg_conf *c = ctx;
+
+    (void)argc;
+    return fsn_conf_bool(argv[0], &c->host_service_rrds, err, errlen);
+}
+
 static int h_rrd_dir(void *ctx, int argc, char **argv, char *err, size_t errlen)
 {
     struct agg_conf *c = ctx;
@@ -331,6 +372,12 @@ const struct fsn_conf_directive agg_conf_directives[] = {
      "Spread a flow over the steps it spans in proportion to time (no: all in its last step)."},
     {"max-hosts", 1, 1, false, h_max_hosts, "N", "10000",
      "Host rows kept; hosts beyond are counted in the \"other\" row."},
+    {"host-services", 1, 1, false, h_host_services, "N", "0 (every service)",
+     "Service cells kept per host row (hosts x services); the rest in the host's \"other\" cell."},
+    {"max-host-services", 1, 1, false, h_max_host_services, "N", "8 per host row, at most 40000",
+     "Hosts x services cells in all (0: no hosts x services table)."},
+    {"host-service-rrds", 1, 1, false, h_host_service_rrds, "yes|no", "yes",
+     "Write an RRD file per hosts x services cell (host/ADDRESS/SERVICE.rrd)."},
     {"rrd-dir", 1, 1, false, h_rrd_dir, "DIR", NULL,
      "Directory of the RRD files (none written when unset)."},
     {"rrdcached", 1, 1, false, h_rrdcached, "unix:PATH|HOST:PORT", NULL,
@@ -349,6 +396,7 @@ void agg_conf_init(struct agg_conf *c)
     c->grace = 300;
     c->prorate = true;
     c->max_hosts = 10000;
+    c->host_service_rrds = true;
 }
 
 void agg_conf_fini(struct agg_conf *c)
@@ -403,6 +451,11 @@ int agg_conf_finish(struct agg_conf *c, char *err, size_t errlen)
     if (c->max_hosts < 1 || c->max_hosts > 10000000) {
         snprintf(err, errlen, "max-hosts must be 1..10000000");
         return FSN_E_RANGE;
+    }
+    if (!c->max_host_services_set) {
+        uint64_t n = (uint64_t)c->max_hosts * AGG_HOST_SERVICES_PER_HOST;
+        c->max_host_services =
+            (uint32_t)(n < AGG_HOST_SERVICES_DEFAULT ? n : AGG_HOST_SERVICES_DEFAULT);
     }
     return 0;
 }

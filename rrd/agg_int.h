@@ -16,8 +16,9 @@
 
 /* ---- RRD writer (agg_rrd.c) ---- */
 
-/* Data source names, in counter order. */
+/* Data source names, in counter order; those of a hosts x services cell (provides, uses). */
 extern const char *const agg__ds_names[6];
+extern const char *const agg__hs_ds_names[12];
 
 /*
  * One writer: librrd directly, or rrdcached when `daemon` is non-empty.
@@ -44,16 +45,16 @@ bool agg__rrdw_ready(struct agg_rrdw *w, uint64_t now_ms);
  */
 int agg__rrdw_last(struct agg_rrdw *w, const char *path, uint64_t now_ms, time_t *last);
 
-/* Creates an RRD file (its directory too) with our DS and RRAs; 0 or -1. */
+/* Creates an RRD file (its directory too) with the `nds` data sources `ds` and our RRAs; 0 or -1. */
 int agg__rrdw_create(struct agg_rrdw *w, const char *path, unsigned long step, time_t start,
-                     uint64_t now_ms);
+                     int nds, const char *const *ds, uint64_t now_ms);
 
 /* Writes `n` update strings ("T:v:v:v:v:v:v") in time order; 0 or -1. */
 int agg__rrdw_update(struct agg_rrdw *w, const char *path, int n, const char **vals,
                      uint64_t now_ms);
 
 /* Builds the RRA definitions for a step (MRTG's four resolutions, AVERAGE and MAX). */
-int agg__rrd_defs(unsigned long step, char defs[][64], int max);
+int agg__rrd_defs(unsigned long step, int nds, const char *const *ds, char defs[][64], int max);
 
 /* ---- State file (agg_state.c) ---- */
 

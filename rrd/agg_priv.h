@@ -10,12 +10,14 @@
 #include "rrd/agg.h"
 #include "rrd/agg_int.h"
 #include "rrd/agg_svc.h"
+#include "lib/xtab.h"
 
 #define AGG_NONE UINT32_MAX
 #define AGG_RING_MAX 64
 #define AGG_FUTURE_MS (3600ull * 1000)     /* records further ahead of the wall clock */
 #define AGG_MIN_TIME_MS 946684800000ull    /* 2000-01-01: earlier flow times are not real */
 #define AGG_SNAP_BYTES_MAX (64ull << 20)   /* memory for closed steps not yet written */
+#define AGG_SNAPS_MAX 4096                 /* and at most this many of them */
 #define AGG_PUBLISH_MS 1000
 #define AGG_DEFER_MAX 256                  /* records without a usable time before the first */
 
@@ -48,10 +50,16 @@ struct agg_exporter {
     uint64_t first_seen, last_seen;
 };
 
-/* A closed step, kept until every entity's RRD file has it. */
+/*
+ * A closed step, kept until every entity's RRD file has it: the counts of
+ * the entities that had any in that step (most cells are quiet in most
+ * steps), by entity in ascending order; an entity not listed had zeros.
+ */
 struct agg_snap {
     int64_t k;               /* step index; it ends at (k + 1) * step */
-    uint64_t *v;             /* nents * AGG_NCTR counts */
+    size_t n;
+    uint32_t *ent;           /* n entity indexes, ascending */
+    uint64_t *v;             /* n * AGG_NCTR counts */
 };
 
 struct agg {
@@ -60,9 +68,15 @@ struct agg {
     uint64_t wall_ms;        /* wall clock at the last agg_new/agg_tick */
     uint64_t fill_max;       /* empty steps written as zeros before a gap is left unknown */
 
-    /* Entities: total, other, services, protocols, exporters, hosts. */
+    /*
+     * Entities: total, other, services, protocols, exporters, hosts; then
+     * the pairs (provides, uses) of hosts x services from pair0 to pair1:
+     * each host's other cell, each service's other host, the cells
+     * (rrd/agg_hostsvc.c).
+     */
     struct agg_ent *ents;
     size_t nents, svc0, proto0, exp0, host0;
+    size_t pair0, pair1, hso0, hsx0, hsc0;
 
     /* Open steps: ring of `ring` steps starting at open_lo. */
     size_t ring;
@@ -114,6 +128,12 @@ struct agg {
     int64_t lo_k;            /* open_lo when lo_slot was computed */
     size_t lo_slot;          /* ring slot of lo_k */
 
+    /* Hosts x services (rrd/agg_hostsvc.c). */
+    bool hs_on;              /* max-host-services > 0 */
+    struct fsn_xtab hs;      /* row: host slot, column: service */
+    uint64_t *hs_created;    /* per cell: when its counters started (Unix s, wall clock) */
+    uint64_t *hso_created;   /* per host slot: the same for the host's other cell */
+
     /* Exporters. */
     struct agg_exporter *exps;
     uint32_t nexps, exp_cache;
@@ -125,7 +145,8 @@ struct agg {
     /* RRD writing. */
     struct agg_rrdw w;
     struct agg_snap *snaps;
-    size_t nsnaps, snaps_cap, max_snaps;
+    size_t nsnaps, snaps_cap;
+    size_t snap_bytes;       /* memory the snapshots hold (bounded by AGG_SNAP_BYTES_MAX) */
     size_t cursor;           /* next entity to write in the current pass */
     size_t cursor_snaps;     /* snapshots that existed when the pass began */
     bool closed_since_pub;   /* a step closed since the last publish */
@@ -139,7 +160,22 @@ struct agg {
     struct agg_stats stats;
 };
 
+/*
+ * Counters an entity's RRD file has: 6, 12 for the first of a hosts x
+ * services pair (both roles), 0 for an entity without a file of its own
+ * (the second of a pair, or every pair with host-service-rrds no).
+ */
+static inline int agg__ent_width(const struct agg *a, size_t e)
+{
+    if (e < a->pair0 || e >= a->pair1)
+        return AGG_NCTR;
+    if (((e - a->pair0) & 1) || !a->conf.host_service_rrds)
+        return 0;
+    return 2 * AGG_NCTR;
+}
+
 int64_t agg__step_of(const struct agg *a, uint64_t t_ms);
+uint32_t agg__host_slot(const struct agg *a, uint8_t family, const uint8_t *addr);
 uint32_t agg__host_new(struct agg *a, uint8_t family, const uint8_t *addr);
 void agg__host_place(struct agg *a, uint32_t s, uint8_t family, const uint8_t *addr);
 bool agg__host_known(const struct agg *a, uint8_t family, const uint8_t *addr);
@@ -148,6 +184,21 @@ size_t agg__exporter_slot(struct agg *a, const struct agg_exporter_id *id);
 void agg__close_due(struct agg *a);
 void agg__start_deferred(struct agg *a);
 int64_t agg__first_not_due(const struct agg *a);
+
+/* agg_hostsvc.c */
+void agg__ent_add(struct agg *a, size_t from, size_t to);
+void agg__ent_clear(struct agg *a, size_t e);
+int agg__hs_init(struct agg *a);
+void agg__hs_fini(struct agg *a);
+size_t agg__hs_cell(struct agg *a, uint32_t slot, uint16_t svc);
+void agg__hs_host_placed(struct agg *a, uint32_t s);
+void agg__hs_host_gone(struct agg *a, uint32_t s);
+void agg__hs_name(const struct agg *a, size_t e, char *buf, size_t len);
+uint32_t agg__hs_rows(const struct agg *a, uint32_t service_cap);
+void agg__hs_publish(struct agg *a, struct fsn_state_hdr *h, bool full,
+                     void (*put_row)(void *row, const void *src, size_t len));
+void agg__hs_load(struct agg *a, struct fsn_state_hdr *src,
+                  void (*read_row)(void *row, void *out, size_t len));
 
 /* agg_write.c */
 void agg__close_step(struct agg *a, bool force);
@@ -160,5 +211,6 @@ void agg__entity_name(const struct agg *a, size_t e, char *buf, size_t len);
 int agg__load_state(struct agg *a, uint64_t now_ms, char *err, size_t errlen);
 void agg__close_state(struct agg *a);
 void agg__ctr_to_state(const uint64_t *v, struct fsn_state_ctr *c);
+void agg__ctr_from_state(const struct fsn_state_ctr *c, uint64_t *v);
 
 #endif

@@ -28,7 +28,7 @@ void agg__ctr_to_state(const uint64_t *v, struct fsn_state_ctr *c)
     c->out_flows = v[AGG_OUT_FLOWS];
 }
 
-static void ctr_from_state(const struct fsn_state_ctr *c, uint64_t *v)
+void agg__ctr_from_state(const struct fsn_state_ctr *c, uint64_t *v)
 {
     v[AGG_IN_OCTETS] = c->in_octets;
     v[AGG_OUT_OCTETS] = c->out_octets;
@@ -41,7 +41,7 @@ static void ctr_from_state(const struct fsn_state_ctr *c, uint64_t *v)
 static void ctr_fold(const struct fsn_state_ctr *c, uint64_t *v)
 {
     uint64_t t[AGG_NCTR];
-    ctr_from_state(c, t);
+    agg__ctr_from_state(c, t);
     for (int i = 0; i < AGG_NCTR; i++)
         v[i] += t[i];
 }
@@ -87,7 +87,7 @@ static void place_loaded(struct agg *a, uint32_t s, const struct fsn_state_host 
     a->hosts[s].first_seen = h->first_seen;
     a->hosts[s].last_seen = h->last_seen;
     a->hosts[s].last_ms = h->last_seen * 1000;
-    ctr_from_state(&h->c, a->ents[a->host0 + s].cum);
+    agg__ctr_from_state(&h->c, a->ents[a->host0 + s].cum);
 }
 
 static void load_hosts(struct agg *a, struct fsn_state_hdr *src, bool in_place)
@@ -147,8 +147,9 @@ static void load_counters(struct agg *a, struct fsn_state_hdr *src, bool in_plac
     read_row(fsn_state_scalars(src), &sc, sizeof sc);
     a->sc = sc;
     a->sc.seq = 0;
-    ctr_from_state(&sc.total, a->ents[AGG_ENT_TOTAL].cum);
+    agg__ctr_from_state(&sc.total, a->ents[AGG_ENT_TOTAL].cum);
     load_hosts(a, src, in_place);
+    agg__hs_load(a, src, read_row);
     for (uint32_t i = 0; i < src->service_cap; i++) {
         struct fsn_state_service r;
         read_row(fsn_state_service(src, i), &r, sizeof r);
@@ -158,14 +159,14 @@ static void load_counters(struct agg *a, struct fsn_state_hdr *src, bool in_plac
         /* Services are matched by name: a renamed or removed service starts anew. */
         for (size_t s = 0; s < a->conf.nservices; s++)
             if (strcmp(a->conf.services[s].name, r.name) == 0)
-                ctr_from_state(&r.c, a->ents[a->svc0 + s].cum);
+                agg__ctr_from_state(&r.c, a->ents[a->svc0 + s].cum);
     }
     for (uint32_t p = 0; p < src->proto_cap && p < 256; p++) {
         struct fsn_state_proto r;
         read_row(fsn_state_proto(src, p), &r, sizeof r);
         if (!r.in_use)
             continue;
-        ctr_from_state(&r.c, a->ents[a->proto0 + p].cum);
+        agg__ctr_from_state(&r.c, a->ents[a->proto0 + p].cum);
         a->ents[a->proto0 + p].in_use = true;
     }
     for (uint32_t i = 0; i < src->exporter_cap; i++) {
@@ -205,6 +206,8 @@ int agg__load_state(struct agg *a, uint64_t now_ms, char *err, size_t errlen)
     caps.hosts = a->conf.max_hosts + 1;
     /* Room for a few more services, so that adding one keeps the file as it is. */
     caps.services = (uint32_t)((a->conf.nservices + 64) / 64 * 64);
+    memset(caps.xt, 0, sizeof caps.xt);
+    caps.xt[FSN_STATE_XT_HOSTSVC] = agg__hs_rows(a, caps.services);
     if (agg__sf_open(&a->sf, a->conf.state_file, &caps, a->conf.step, now_ms / 1000, err,
                      errlen) != 0)
         return -1;
@@ -346,6 +349,7 @@ void agg_publish(struct agg *a, uint64_t now_ms)
         ent->dirty = false;
         put_row(fsn_state_host(h, row), &r, sizeof r);
     }
+    agg__hs_publish(a, h, full, put_row);
     if (a->gen_dirty || full)
         atomic_fetch_add_explicit((_Atomic uint64_t *)&h->generation, 1, memory_order_release);
     h->step = a->conf.step;

@@ -19,6 +19,9 @@
 
 const char *const agg__ds_names[6] = {"in_octets",  "out_octets", "in_packets",
                                       "out_packets", "in_flows",  "out_flows"};
+const char *const agg__hs_ds_names[12] = {
+    "p_in_octets", "p_out_octets", "p_in_packets", "p_out_packets", "p_in_flows", "p_out_flows",
+    "u_in_octets", "u_out_octets", "u_in_packets", "u_out_packets", "u_in_flows", "u_out_flows"};
 
 /*
  * Data sources are ABSOLUTE with the heartbeat equal to the step: we write
@@ -31,7 +34,7 @@ const char *const agg__ds_names[6] = {"in_octets",  "out_octets", "in_packets",
  * RRAs: MRTG's resolutions (the step, 30 min, 2 h, 1 day) and spans (600
  * rows of 5 min, 700 of 30 min, 775 of 2 h, 797 of 1 day), AVERAGE and MAX.
  */
-int agg__rrd_defs(unsigned long step, char defs[][64], int max)
+int agg__rrd_defs(unsigned long step, int nds, const char *const *ds, char defs[][64], int max)
 {
     static const unsigned long res[4] = {0, 1800, 7200, 86400};
     static const unsigned long span[4] = {600ul * 300, 700ul * 1800, 775ul * 7200,
@@ -40,8 +43,8 @@ int agg__rrd_defs(unsigned long step, char defs[][64], int max)
     unsigned long pdp[4];
     int n = 0, nres = 0;
 
-    for (int i = 0; i < 6 && n < max; i++)
-        snprintf(defs[n++], 64, "DS:%s:ABSOLUTE:%lu:0:U", agg__ds_names[i], step);
+    for (int i = 0; i < nds && n < max; i++)
+        snprintf(defs[n++], 64, "DS:%s:ABSOLUTE:%lu:0:U", ds[i], step);
     for (int i = 0; i < 4; i++) {
         unsigned long p = i == 0 ? 1 : (res[i] + step / 2) / step;
         if (p < 1)
@@ -175,11 +178,11 @@ static int make_dirs(const char *path)
 }
 
 int agg__rrdw_create(struct agg_rrdw *w, const char *path, unsigned long step, time_t start,
-                     uint64_t now_ms)
+                     int nds, const char *const *ds, uint64_t now_ms)
 {
     char defs[32][64];
     const char *argv[32];
-    int n = agg__rrd_defs(step, defs, 32);
+    int n = agg__rrd_defs(step, nds, ds, defs, 32);
     int rc;
 
     for (int i = 0; i < n; i++)

@@ -62,6 +62,15 @@ fail:
     return -1;
 }
 
+/* Whether the added tables of a file have the capacities wanted. */
+static bool same_xt(const struct fsn_state_hdr *h, const struct fsn_state_caps *caps)
+{
+    for (int k = 0; k < FSN_STATE_XT_NKINDS; k++)
+        if (h->xt[k].cap != caps->xt[k])
+            return false;
+    return true;
+}
+
 int agg__sf_open(struct agg_sf *sf, const char *path, const struct fsn_state_caps *caps,
                  uint32_t step, uint64_t now_s, char *err, size_t errlen)
 {
@@ -112,7 +121,7 @@ int agg__sf_open(struct agg_sf *sf, const char *path, const struct fsn_state_cap
         }
     }
     if (old && old->exporter_cap == caps->exporters && old->host_cap == caps->hosts &&
-        old->service_cap == caps->services) {
+        old->service_cap == caps->services && same_xt(old, caps)) {
         /* Same shape: keep writing into it, so readers keep their mapping. */
         sf->hdr = old;
         sf->size = old_size;

@@ -102,6 +102,27 @@ static inline bool agg_svc_provides(uint8_t how, int dir)
 }
 
 /*
+ * The one service of a matched flow that a local end's cell counts it
+ * for (hosts x services): a service it provides (its own port's) before
+ * one it uses, the first configured among equals. Returns the position in
+ * the lists agg_svc_match() filled (n > 0).
+ */
+static inline size_t agg_svc_primary(const uint16_t *svc, const uint8_t *how, size_t n, int dir)
+{
+    size_t best = 0;
+    bool bp = agg_svc_provides(how[0], dir);
+
+    for (size_t i = 1; i < n; i++) {
+        bool p = agg_svc_provides(how[i], dir);
+        if ((p && !bp) || (p == bp && svc[i] < svc[best])) {
+            best = i;
+            bp = p;
+        }
+    }
+    return best;
+}
+
+/*
  * The role of a local end in a flow that matched no service: for TCP,
  * UDP, SCTP and UDP-Lite, provides when its own port is lower than the
  * other end's or equal to it (a server's port is usually lower than a

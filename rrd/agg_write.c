@@ -35,7 +35,9 @@ void agg__entity_name(const struct agg *a, size_t e, char *buf, size_t len)
 {
     char t[FSN_ADDR_STRLEN];
 
-    if (e == AGG_ENT_TOTAL) {
+    if (e >= a->pair0) {
+        agg__hs_name(a, e, buf, len);
+    } else if (e == AGG_ENT_TOTAL) {
         snprintf(buf, len, "total");
     } else if (e == AGG_ENT_OTHER) {
         snprintf(buf, len, "other");
@@ -70,67 +72,126 @@ static void note_error(struct agg *a, uint64_t now_ms)
     }
 }
 
+static size_t snap_size(const struct agg_snap *s)
+{
+    return s->n * (sizeof *s->ent + AGG_NCTR * sizeof *s->v) + sizeof *s;
+}
+
 static void free_snap(struct agg *a, size_t i)
 {
+    a->snap_bytes -= snap_size(&a->snaps[i]);
+    free(a->snaps[i].ent);
     free(a->snaps[i].v);
     memmove(a->snaps + i, a->snaps + i + 1, (a->nsnaps - i - 1) * sizeof *a->snaps);
     a->nsnaps--;
 }
 
+/* The counts of entity e in a snapshot, or NULL when it had none. */
+static uint64_t *snap_find(const struct agg_snap *s, size_t e)
+{
+    size_t lo = 0, hi = s->n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->ent[mid] < e)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < s->n && s->ent[lo] == e ? s->v + lo * AGG_NCTR : NULL;
+}
+
+/*
+ * The `w` counts from entity e on (w / AGG_NCTR entities) into out;
+ * returns whether any is not zero.
+ */
+static bool snap_get(const struct agg_snap *s, size_t e, int w, uint64_t *out)
+{
+    bool nz = false;
+
+    for (int j = 0; j < w / AGG_NCTR; j++) {
+        const uint64_t *v = snap_find(s, e + (size_t)j);
+        for (int i = 0; i < AGG_NCTR; i++) {
+            out[j * AGG_NCTR + i] = v ? v[i] : 0;
+            nz |= out[j * AGG_NCTR + i] != 0;
+        }
+    }
+    return nz;
+}
+
+static bool snap_nonzero(const struct agg_snap *s, size_t e, int w)
+{
+    uint64_t v[2 * AGG_NCTR];
+    return snap_get(s, e, w, v);
+}
+
 static void write_some(struct agg *a, uint64_t now_ms, unsigned budget_ms);
+
+static int grow_snaps(struct agg *a)
+{
+    size_t cap = a->snaps_cap ? a->snaps_cap * 2 : 8;
+    struct agg_snap *n = realloc(a->snaps, cap * sizeof *n);
+
+    if (!n)
+        return -1;
+    a->snaps = n;
+    a->snaps_cap = cap;
+    return 0;
+}
+
+static bool bucket_nonzero(const uint64_t *b)
+{
+    return (b[0] | b[1] | b[2] | b[3] | b[4] | b[5]) != 0;
+}
 
 static void push_snap(struct agg *a, int64_t k)
 {
     struct agg_snap s;
     size_t slot = (size_t)(((k % (int64_t)a->ring) + (int64_t)a->ring) % (int64_t)a->ring);
+    size_t n = 0;
 
-    if (a->max_snaps == 0) {
-        size_t per = a->nents * AGG_NCTR * sizeof(uint64_t);
-        a->max_snaps = AGG_SNAP_BYTES_MAX / per;
-        if (a->max_snaps < 4)
-            a->max_snaps = 4;
-        if (a->max_snaps > 4096)
-            a->max_snaps = 4096;
-    }
-    if (a->nsnaps >= a->max_snaps && a->conf.rrd_dir[0]) {
-        /*
-         * Writing fell that far behind (a replay runs through hours of flow
-         * time in seconds, or the disk is slow): write now, however long
-         * it takes, rather than give up a step.
-         */
-        write_some(a, a->wall_ms, 0);
-    }
-    if (a->nsnaps >= a->max_snaps) {
+    for (size_t e = 0; e < a->nents; e++)
+        n += bucket_nonzero(a->bk + (e * a->ring + slot) * AGG_NCTR);
+    s.k = k;
+    s.n = n;
+    while (a->nsnaps > 0 && (a->snap_bytes + snap_size(&s) > AGG_SNAP_BYTES_MAX ||
+                             a->nsnaps >= AGG_SNAPS_MAX)) {
+        if (a->conf.rrd_dir[0]) {
+            /*
+             * Writing fell that far behind (a replay runs through hours of flow
+             * time in seconds, or the disk is slow): write now, however long
+             * it takes, rather than give up a step.
+             */
+            size_t before = a->nsnaps;
+            write_some(a, a->wall_ms, 0);
+            if (a->nsnaps < before)
+                continue;
+        }
         /* Still full (rrdcached unreachable): the oldest step is given up, and counted. */
-        size_t inuse = 0;
-        for (size_t e = 0; e < a->nents; e++)
-            inuse += a->ents[e].in_use;
-        a->stats.rrd_dropped += inuse;
+        a->stats.rrd_dropped += a->snaps[0].n;
         free_snap(a, 0);
         if (a->cursor_snaps)
             a->cursor_snaps--;
     }
-    s.k = k;
-    s.v = malloc(a->nents * AGG_NCTR * sizeof *s.v);
-    if (!s.v) {
-        a->stats.rrd_dropped += a->nents;
+    s.ent = malloc((n ? n : 1) * sizeof *s.ent);
+    s.v = malloc((n ? n : 1) * AGG_NCTR * sizeof *s.v);
+    if (!s.ent || !s.v || (a->nsnaps == a->snaps_cap && grow_snaps(a) != 0)) {
+        free(s.ent);
+        free(s.v);
+        a->stats.rrd_dropped += n;
         return;
     }
-    for (size_t e = 0; e < a->nents; e++)
-        memcpy(s.v + e * AGG_NCTR, a->bk + (e * a->ring + slot) * AGG_NCTR,
-               AGG_NCTR * sizeof *s.v);
-    if (a->nsnaps == a->snaps_cap) {
-        size_t cap = a->snaps_cap ? a->snaps_cap * 2 : 8;
-        struct agg_snap *n = realloc(a->snaps, cap * sizeof *n);
-        if (!n) {
-            free(s.v);
-            a->stats.rrd_dropped += a->nents;
-            return;
-        }
-        a->snaps = n;
-        a->snaps_cap = cap;
+    n = 0;
+    for (size_t e = 0; e < a->nents; e++) {
+        const uint64_t *b = a->bk + (e * a->ring + slot) * AGG_NCTR;
+        if (!bucket_nonzero(b))
+            continue;
+        s.ent[n] = (uint32_t)e;
+        memcpy(s.v + n * AGG_NCTR, b, AGG_NCTR * sizeof *s.v);
+        n++;
     }
     a->snaps[a->nsnaps++] = s;
+    a->snap_bytes += snap_size(&s);
 }
 
 /*
@@ -168,11 +229,18 @@ void agg__close_step(struct agg *a, bool force)
     if (a->conf.step_hook) {
         char name[128];
         for (size_t e = 0; e < a->nents; e++) {
+            const uint64_t *v = a->bk + (e * a->ring + slot) * AGG_NCTR;
             if (!a->ents[e].in_use)
                 continue;
+            /* Cells: only the steps with data (there are many cells, most of them quiet). */
+            if (e >= a->pair0 && e < a->pair1 && !(v[0] | v[1] | v[2] | v[3] | v[4] | v[5]))
+                continue;
             agg__entity_name(a, e, name, sizeof name);
-            a->conf.step_hook(a->conf.step_hook_arg, name, (uint64_t)(k + 1) * a->conf.step,
-                              a->bk + (e * a->ring + slot) * AGG_NCTR);
+            if (e >= a->pair0 && e < a->pair1) {
+                size_t l = strlen(name);
+                snprintf(name + l, sizeof name - l, "/%s", (e - a->pair0) & 1 ? "uses" : "provides");
+            }
+            a->conf.step_hook(a->conf.step_hook_arg, name, (uint64_t)(k + 1) * a->conf.step, v);
         }
     }
     if (a->conf.rrd_dir[0])
@@ -185,16 +253,21 @@ void agg__close_step(struct agg *a, bool force)
     a->closed_since_pub = true;
 }
 
-static bool snap_nonzero(const struct agg_snap *s, size_t e)
-{
-    const uint64_t *v = s->v + e * AGG_NCTR;
-    for (int i = 0; i < AGG_NCTR; i++)
-        if (v[i])
-            return true;
-    return false;
-}
 
 static int write_entity(struct agg *a, size_t e, uint64_t now_ms);
+
+/* One update string: "T:v:v:..." with w values, or unknowns when v is NULL. */
+#define UPD_LEN (24 + 2 * AGG_NCTR * 21)
+static void format_update(char *p, time_t t, const uint64_t *v, int w)
+{
+    size_t off = (size_t)snprintf(p, UPD_LEN, "%jd", (intmax_t)t);
+
+    for (int i = 0; i < w && off < UPD_LEN; i++) {
+        int k = v ? snprintf(p + off, UPD_LEN - off, ":%ju", (uintmax_t)v[i])
+                  : snprintf(p + off, UPD_LEN - off, ":U");
+        off += k > 0 ? (size_t)k : 0;
+    }
+}
 
 /*
  * Before a host's slot is reused, its closed but unwritten steps go to its
@@ -203,16 +276,23 @@ static int write_entity(struct agg *a, size_t e, uint64_t now_ms);
  */
 void agg__forget_pending(struct agg *a, size_t e)
 {
-    if (a->conf.rrd_dir[0] && a->nsnaps && a->ents[e].in_use)
+    const int w = agg__ent_width(a, e);
+    /* A pair's values are both entities', also when it has no file. */
+    const int nv = e >= a->pair0 && e < a->pair1 ? 2 * AGG_NCTR : AGG_NCTR;
+
+    if (a->conf.rrd_dir[0] && a->nsnaps && a->ents[e].in_use && w > 0)
         write_entity(a, e, a->wall_ms);
     for (size_t i = 0; i < a->nsnaps; i++) {
         time_t t_end = (time_t)((uint64_t)(a->snaps[i].k + 1) * a->conf.step);
         bool written = a->ents[e].file_exists && a->ents[e].file_last >= t_end;
-        uint64_t *v = a->snaps[i].v + e * AGG_NCTR;
-        if (!written && snap_nonzero(&a->snaps[i], e))
+        if (w > 0 && !written && snap_nonzero(&a->snaps[i], e, w))
             a->stats.rrd_dropped++;
         /* The slot's next host must not inherit these values. */
-        memset(v, 0, AGG_NCTR * sizeof *v);
+        for (size_t j = 0; j < (size_t)nv / AGG_NCTR; j++) {
+            uint64_t *v = snap_find(&a->snaps[i], e + j);
+            if (v)
+                memset(v, 0, AGG_NCTR * sizeof *v);
+        }
     }
     a->ents[e].file_known = false;
     a->ents[e].file_exists = false;
@@ -225,6 +305,7 @@ void agg__drop_pending(struct agg *a)
     free(a->snaps);
     a->snaps = NULL;
     a->snaps_cap = 0;
+    a->snap_bytes = 0;
 }
 
 /* Writes every pending step of one entity's file in one update call. */
@@ -232,6 +313,7 @@ static int write_entity(struct agg *a, size_t e, uint64_t now_ms)
 {
     struct agg_ent *ent = &a->ents[e];
     const uint64_t step = a->conf.step;
+    const int w = agg__ent_width(a, e);
     char path[AGG_PATH_MAX + 128];
     char *buf = NULL;
     const char **argv = NULL;
@@ -258,12 +340,13 @@ static int write_entity(struct agg *a, size_t e, uint64_t now_ms)
     }
     if (!ent->file_exists) {
         /* Created lazily, starting at the beginning of its first step with data. */
-        while (i0 < a->nsnaps && !snap_nonzero(&a->snaps[i0], e))
+        while (i0 < a->nsnaps && !snap_nonzero(&a->snaps[i0], e, w))
             i0++;
         if (i0 == a->nsnaps)
             return WR_OK;
         time_t start = (time_t)((uint64_t)a->snaps[i0].k * step);
-        if (agg__rrdw_create(&a->w, path, step, start, now_ms) != 0) {
+        if (agg__rrdw_create(&a->w, path, step, start, w,
+                             w == AGG_NCTR ? agg__ds_names : agg__hs_ds_names, now_ms) != 0) {
             if (a->w.cached && !a->w.connected)
                 return WR_STOP;
             note_error(a, now_ms);
@@ -275,7 +358,7 @@ static int write_entity(struct agg *a, size_t e, uint64_t now_ms)
         ent->file_exists = true;
         ent->file_last = start;
     }
-    buf = malloc((a->nsnaps - i0) * 2 * 160);
+    buf = malloc((a->nsnaps - i0) * 2 * UPD_LEN);
     argv = malloc((a->nsnaps - i0) * 2 * sizeof *argv);
     if (!buf || !argv) {
         ret = WR_OK;
@@ -283,20 +366,19 @@ static int write_entity(struct agg *a, size_t e, uint64_t now_ms)
     }
     prev = ent->file_last;
     for (size_t i = i0; i < a->nsnaps; i++) {
-        const uint64_t *v = a->snaps[i].v + e * AGG_NCTR;
+        uint64_t v[2 * AGG_NCTR];
         time_t t_end = (time_t)((uint64_t)(a->snaps[i].k + 1) * step);
-        char *p = buf + (size_t)n * 160;
+        char *p = buf + (size_t)n * UPD_LEN;
         if (t_end <= prev)
             continue; /* already in the file: an earlier pass, or before a restart */
         if (t_end - (time_t)step > prev) {
             /* A gap (skipped steps or lost updates): unknown, not spread over. */
-            snprintf(p, 160, "%jd:U:U:U:U:U:U", (intmax_t)(t_end - (time_t)step));
+            format_update(p, t_end - (time_t)step, NULL, w);
             argv[n++] = p;
-            p += 160;
+            p += UPD_LEN;
         }
-        snprintf(p, 160, "%jd:%ju:%ju:%ju:%ju:%ju:%ju", (intmax_t)t_end, (uintmax_t)v[0],
-                 (uintmax_t)v[1], (uintmax_t)v[2], (uintmax_t)v[3], (uintmax_t)v[4],
-                 (uintmax_t)v[5]);
+        snap_get(&a->snaps[i], e, w, v);
+        format_update(p, t_end, v, w);
         argv[n++] = p;
         prev = t_end;
     }
@@ -326,7 +408,9 @@ static bool snap_written(const struct agg *a, const struct agg_snap *sn)
 
     for (size_t e = 0; e < a->nents; e++) {
         const struct agg_ent *ent = &a->ents[e];
-        if (ent->in_use && snap_nonzero(sn, e) && !(ent->file_exists && ent->file_last >= t_end))
+        int w = agg__ent_width(a, e);
+        if (w > 0 && ent->in_use && snap_nonzero(sn, e, w) &&
+            !(ent->file_exists && ent->file_last >= t_end))
             return false;
     }
     return true;
@@ -357,7 +441,7 @@ static void write_some(struct agg *a, uint64_t now_ms, unsigned budget_ms)
         a->cursor_snaps = a->nsnaps;
     while (a->cursor < a->nents) {
         size_t e = a->cursor;
-        if (a->ents[e].in_use && write_entity(a, e, now_ms) == WR_STOP)
+        if (a->ents[e].in_use && agg__ent_width(a, e) > 0 && write_entity(a, e, now_ms) == WR_STOP)
             return;
         a->cursor++;
         if (deadline && (a->cursor & 31) == 0 && mono_ms() >= deadline)

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "lib/addr.h"
 #include "lib/mib.h"
 #include "lib/state.h"
 
@@ -33,6 +34,7 @@ union agx_row {
     struct fsn_state_host h;
     struct fsn_state_service sv;
     struct fsn_state_proto p;
+    struct fsn_state_hostsvc hs;
 };
 
 /* What differs between the tables. */
@@ -232,6 +234,29 @@ static void proto_value(const struct agx_map *m, const union agx_row *r, unsigne
         set_ctr(vb, &r->p.c, col - FSN_MIB_PROTO_CTR0);
 }
 
+static void hostsvc_value(const struct agx_map *m, const union agx_row *r, unsigned col,
+                          netsnmp_variable_list *vb)
+{
+    char t[FSN_ADDR_STRLEN];
+
+    (void)m;
+    if (col == FSN_MIB_HS_ADDR_TEXT) {
+        if (r->hs.family)
+            fsn_addr_format(r->hs.family, r->hs.addr, t, sizeof t);
+        else
+            t[0] = '\0';
+        set_text(vb, t, sizeof t, 45);
+    } else if (col == FSN_MIB_HS_NAME_TEXT) {
+        set_text(vb, r->hs.service, sizeof r->hs.service, FSN_MIB_NAME_MAX);
+    } else if (col == FSN_MIB_HS_CREATED) {
+        set_time(vb, r->hs.created);
+    } else if (col >= FSN_MIB_HS_USED0) {
+        set_ctr(vb, &r->hs.used, col - FSN_MIB_HS_USED0);
+    } else {
+        set_ctr(vb, &r->hs.provided, col - FSN_MIB_HS_PROV0);
+    }
+}
+
 /* ---- indexes ---- */
 
 static bool scalar_key(const union agx_row *r, uint32_t slot, uint32_t *sub, size_t *len)
@@ -264,6 +289,20 @@ static bool service_key(const union agx_row *r, uint32_t slot, uint32_t *sub, si
                                              FSN_MIB_INDEX_MAX, len) == 0;
 }
 
+static bool hostsvc_key(const union agx_row *r, uint32_t slot, uint32_t *sub, size_t *len)
+{
+    size_t n1, n2;
+
+    (void)slot;
+    if (!r->hs.in_use ||
+        fsn_mib_enc_inet(r->hs.family, r->hs.addr, sub, FSN_MIB_INDEX_MAX, &n1) != 0 ||
+        fsn_mib_enc_name(r->hs.service, sizeof r->hs.service, sub + n1, FSN_MIB_INDEX_MAX - n1,
+                         &n2) != 0)
+        return false;
+    *len = n1 + n2;
+    return true;
+}
+
 static bool proto_key(const union agx_row *r, uint32_t slot, uint32_t *sub, size_t *len)
 {
     if (!r->p.in_use)
@@ -287,6 +326,9 @@ static const struct agx_kind kinds[] = {
     {"flowProtocolTable", AGX_PROTOS, FSN_MIB_PROTO_TABLE, FSN_MIB_PROTO_CTR0,
      FSN_MIB_PROTO_NAME, sizeof(struct fsn_state_proto), offsetof(struct fsn_state_proto, name),
      proto_key, proto_value},
+    {"flowHostServiceTable", AGX_HOSTSVC, FSN_MIB_HOSTSVC_TABLE, FSN_MIB_HS_PROV0,
+     FSN_MIB_HS_CREATED, sizeof(struct fsn_state_hostsvc),
+     offsetof(struct fsn_state_hostsvc, provided), hostsvc_key, hostsvc_value},
 };
 
 #define AGX_NTABLES (sizeof kinds / sizeof kinds[0])
@@ -593,9 +635,10 @@ void agx_mib_log_stats(void)
 
     if (!st)
         return;
-    log_info("%s: %s; rows indexed: %zu exporters, %zu hosts, %zu services, %zu protocols",
+    log_info("%s: %s; rows indexed: %zu exporters, %zu hosts, %zu services, %zu protocols, "
+             "%zu host services",
              st->path, st->map.id ? "mapped" : "not mapped", tables[1].rows.n,
-             tables[2].rows.n, tables[3].rows.n, tables[4].rows.n);
+             tables[2].rows.n, tables[3].rows.n, tables[4].rows.n, tables[5].rows.n);
 }
 
 void agx_mib_fini(void)

@@ -212,6 +212,8 @@ uint32_t agx_map_cap(const struct agx_map *m, int kind)
         return m->hdr.service_cap;
     case AGX_PROTOS:
         return m->hdr.proto_cap;
+    case AGX_HOSTSVC:
+        return m->hdr.xt[FSN_STATE_XT_HOSTSVC].cap;
     default:
         return 0;
     }
@@ -232,6 +234,9 @@ const void *agx_map_row(const struct agx_map *m, int kind, uint32_t slot)
         return m->mem + h->services_off + (size_t)slot * sizeof(struct fsn_state_service);
     case AGX_PROTOS:
         return m->mem + h->protos_off + (size_t)slot * sizeof(struct fsn_state_proto);
+    case AGX_HOSTSVC:
+        return m->mem + h->xt[FSN_STATE_XT_HOSTSVC].off +
+               (size_t)slot * sizeof(struct fsn_state_hostsvc);
     default:
         return NULL;
     }

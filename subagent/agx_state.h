@@ -70,6 +70,7 @@ enum agx_kind_id {
     AGX_HOSTS,
     AGX_SERVICES,
     AGX_PROTOS,
+    AGX_HOSTSVC,
 };
 
 /*

@@ -19,6 +19,8 @@
  *             "total|local|transit|other|host ADDR|service NAME|proto NAME  io oo ip op if of"
  *             "scalars records R lost L malformed M late T hosts H evicted E"
  *             "exporter ADDR-DOMAIN datagrams D records R lost L"
+ *             "hostsvc ADDR|- SERVICE  pio poo pip pop pif pof  uio uoo uip uop uif uof  created C"
+ *               (a hosts x services cell: provided, then used; "-": the other host)
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -119,6 +121,26 @@ static int dump(struct fsn_state_hdr *h)
         addr_text(r.family, r.addr, t, sizeof t);
         printf("exporter %s-%u datagrams %ju records %ju lost %ju\n", t, r.domain,
                (uintmax_t)r.datagrams, (uintmax_t)r.records, (uintmax_t)r.records_lost);
+    }
+    for (uint32_t i = 0; i < h->xt[FSN_STATE_XT_HOSTSVC].cap; i++) {
+        struct fsn_state_hostsvc r;
+        const struct fsn_state_ctr *c[2] = {&r.provided, &r.used};
+        if (fsn_state_read(fsn_state_xrow(h, FSN_STATE_XT_HOSTSVC, i), &r, sizeof r, 100000) !=
+                0 ||
+            !r.in_use)
+            continue;
+        r.service[sizeof r.service - 1] = '\0';
+        if (r.family)
+            addr_text(r.family, r.addr, t, sizeof t);
+        else
+            snprintf(t, sizeof t, "-");
+        printf("hostsvc %s %s", t, r.service);
+        for (int k = 0; k < 2; k++)
+            printf(" %ju %ju %ju %ju %ju %ju", (uintmax_t)c[k]->in_octets,
+                   (uintmax_t)c[k]->out_octets, (uintmax_t)c[k]->in_packets,
+                   (uintmax_t)c[k]->out_packets, (uintmax_t)c[k]->in_flows,
+                   (uintmax_t)c[k]->out_flows);
+        printf(" created %ju\n", (uintmax_t)r.created);
     }
     return 0;
 }

@@ -35,6 +35,14 @@ for pair in flowsnmpMIB:1.3.6.1.4.1.8072.9999.9999.4242 \
     flowServicePorts:1.3.6.1.4.1.8072.9999.9999.4242.1.4.1.8 \
     flowProtocolNumber:1.3.6.1.4.1.8072.9999.9999.4242.1.5.1.1 \
     flowProtocolName:1.3.6.1.4.1.8072.9999.9999.4242.1.5.1.8 \
+    flowHostServiceAddressType:1.3.6.1.4.1.8072.9999.9999.4242.1.6.1.1 \
+    flowHostServiceName:1.3.6.1.4.1.8072.9999.9999.4242.1.6.1.3 \
+    flowHostServiceProvInOctets:1.3.6.1.4.1.8072.9999.9999.4242.1.6.1.4 \
+    flowHostServiceUsedInOctets:1.3.6.1.4.1.8072.9999.9999.4242.1.6.1.10 \
+    flowHostServiceUsedOutFlows:1.3.6.1.4.1.8072.9999.9999.4242.1.6.1.15 \
+    flowHostServiceAddressText:1.3.6.1.4.1.8072.9999.9999.4242.1.6.1.16 \
+    flowHostServiceCreated:1.3.6.1.4.1.8072.9999.9999.4242.1.6.1.18 \
+    flowHostServiceGroup:1.3.6.1.4.1.8072.9999.9999.4242.2.2.6 \
     flowsnmpCompliance:1.3.6.1.4.1.8072.9999.9999.4242.2.1.1; do
     name=${pair%%:*} want=${pair#*:}
     got=$(awk -v n="$name" '$2 == n { print $4 }' <<<"$tree")

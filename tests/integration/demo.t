@@ -30,7 +30,7 @@ start=$(awk '/^#/ || NF < 9 { next } { t = int($10 / 1000); if (!m || t < m) m =
 got=$(rrdtool fetch "$D/rrd/total.rrd" AVERAGE -r 300 -s $((start - 600)) -e $((start + 14400 + 1200)) |
     awk 'NR > 2 && $2 != "-nan" && $2 != "nan" { i += $2 * 300; o += $3 * 300 } END { printf "%.0f %.0f\n", i, o }')
 is "$got" "$want_in $want_out" "RRD: total.rrd's in and out octets over the steps equal the truth"
-n=$(find "$D/rrd/host" -name '*.rrd' | wc -l)
+n=$(find "$D/rrd/host" -maxdepth 1 -name '*.rrd' | wc -l)
 ok $([ "$n" -gt 100 ]; echo $?) "RRD: a file per local host ($n)"
 
 # 2. SNMP, as the demo printed it: the totals, and the top hosts' rows.

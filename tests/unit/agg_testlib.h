@@ -97,12 +97,22 @@ struct obs_row {
 struct obs {
     struct obs_row *rows;
     size_t n, cap;
+    bool cells; /* also keep the hosts x services rows (names ending in /provides or /uses) */
 };
+
+static inline bool obs_is_cell(const char *name)
+{
+    size_t n = strlen(name);
+    return (n > 9 && strcmp(name + n - 9, "/provides") == 0) ||
+           (n > 5 && strcmp(name + n - 5, "/uses") == 0);
+}
 
 static inline void obs_hook(void *arg, const char *name, uint64_t t_end, const uint64_t v[AGG_NCTR])
 {
     struct obs *o = arg;
 
+    if (!o->cells && obs_is_cell(name))
+        return;
     if (o->n == o->cap) {
         o->cap = o->cap ? o->cap * 2 : 256;
         o->rows = realloc(o->rows, o->cap * sizeof *o->rows);

@@ -460,7 +460,8 @@ static void test_evict(void)
         uint64_t s = 0, tot = o.rows[r].v[AGG_IN_OCTETS];
         for (size_t q = 0; q < o.n; q++)
             if (o.rows[q].t_end == o.rows[r].t_end &&
-                (strncmp(o.rows[q].name, "host/", 5) == 0 || strcmp(o.rows[q].name, "other") == 0))
+                ((strncmp(o.rows[q].name, "host/", 5) == 0 && !strchr(o.rows[q].name + 5, '/')) ||
+                 strcmp(o.rows[q].name, "other") == 0))
                 s += o.rows[q].v[AGG_IN_OCTETS];
         bad += s != tot;
     }
