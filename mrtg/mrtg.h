@@ -34,20 +34,6 @@ enum mrtg_kind {
 /* "totals", "exporters", ... as --tables spells them; "host-services" for the cells. */
 const char *mrtg_kind_name(enum mrtg_kind k);
 
-/*
- * flowHostServiceTable ::= { flowsnmpObjects 6 } (docs/mib.md): index
- * InetAddressType, InetAddress, IMPLIED service name; the octet columns
- * flowmrtg polls (provided and used, in and out).
- */
-#define MRTG_HS_TABLE 6
-#define MRTG_HS_PROV_IN_OCTETS 4
-#define MRTG_HS_PROV_OUT_OCTETS 5
-#define MRTG_HS_USED_IN_OCTETS 10
-#define MRTG_HS_USED_OUT_OCTETS 11
-
-/* The longest index flowmrtg reads: a cell's (type, length, 16 bytes, a 31-byte name). */
-#define MRTG_INDEX_MAX (2 + 16 + FSN_MIB_NAME_MAX)
-
 /* At most this many --host-filter prefixes and --global lines. */
 #define MRTG_MAX_FILTERS 64
 #define MRTG_MAX_GLOBALS 64
@@ -96,7 +82,7 @@ struct mrtg_opts {
 /* One row of a table, or the totals, as flowmrtg found it. */
 struct mrtg_row {
     enum mrtg_kind kind;
-    uint32_t idx[MRTG_INDEX_MAX];
+    uint32_t idx[FSN_MIB_INDEX_MAX];
     size_t idxlen;
     uint8_t family;         /* host, exporter, cell: 4, 6, or 0 for the "other" row */
     uint8_t addr[16];

@@ -93,17 +93,17 @@ static void what_of(const struct mrtg_row *row, unsigned variant, struct what *w
         break;
     case MRTG_HOSTSVC:
         w->kind_title = "Host service";
-        w->table = MRTG_HS_TABLE;
+        w->table = FSN_MIB_HOSTSVC_TABLE;
         if (variant) {
             w->sym_in = "flowHostServiceUsedInOctets";
             w->sym_out = "flowHostServiceUsedOutOctets";
-            w->col_in = MRTG_HS_USED_IN_OCTETS;
-            w->col_out = MRTG_HS_USED_OUT_OCTETS;
+            w->col_in = FSN_MIB_HS_USED0 + FSN_MIB_IN_OCTETS;
+            w->col_out = FSN_MIB_HS_USED0 + FSN_MIB_OUT_OCTETS;
         } else {
             w->sym_in = "flowHostServiceProvInOctets";
             w->sym_out = "flowHostServiceProvOutOctets";
-            w->col_in = MRTG_HS_PROV_IN_OCTETS;
-            w->col_out = MRTG_HS_PROV_OUT_OCTETS;
+            w->col_in = FSN_MIB_HS_PROV0 + FSN_MIB_IN_OCTETS;
+            w->col_out = FSN_MIB_HS_PROV0 + FSN_MIB_OUT_OCTETS;
         }
         break;
     default:

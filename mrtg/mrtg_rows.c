@@ -69,7 +69,7 @@ static struct mrtg_row *rows_push(struct mrtg_rows *r)
 
 /* One cell of a walk, kept until the walk ends. */
 struct cell {
-    uint32_t idx[MRTG_INDEX_MAX];
+    uint32_t idx[FSN_MIB_INDEX_MAX];
     size_t idxlen;
     size_t col;
     uint64_t u64;
@@ -87,7 +87,7 @@ static int on_cell(void *arg, size_t col, const uint32_t *idx, size_t idxlen,
     struct cells *cs = arg;
     struct cell *c;
 
-    if (idxlen == 0 || idxlen > MRTG_INDEX_MAX)
+    if (idxlen == 0 || idxlen > FSN_MIB_INDEX_MAX)
         return 0; /* the walk checked the bound; an empty index is no row */
     if (cs->n == cs->cap) {
         size_t cap = cs->cap ? cs->cap * 2 : 256;
@@ -300,11 +300,11 @@ static size_t walk_columns(enum mrtg_kind k, uint32_t *table, uint32_t cols[4])
 {
     switch (k) {
     case MRTG_HOSTSVC:
-        *table = MRTG_HS_TABLE;
-        cols[0] = MRTG_HS_PROV_IN_OCTETS;
-        cols[1] = MRTG_HS_PROV_OUT_OCTETS;
-        cols[2] = MRTG_HS_USED_IN_OCTETS;
-        cols[3] = MRTG_HS_USED_OUT_OCTETS;
+        *table = FSN_MIB_HOSTSVC_TABLE;
+        cols[0] = FSN_MIB_HS_PROV0 + FSN_MIB_IN_OCTETS;
+        cols[1] = FSN_MIB_HS_PROV0 + FSN_MIB_OUT_OCTETS;
+        cols[2] = FSN_MIB_HS_USED0 + FSN_MIB_IN_OCTETS;
+        cols[3] = FSN_MIB_HS_USED0 + FSN_MIB_OUT_OCTETS;
         return 4;
     case MRTG_HOST:
         *table = FSN_MIB_HOST_TABLE;
@@ -455,7 +455,7 @@ int mrtg_rows_cells(struct mrtg_snmp *s, struct mrtg_rows *r, const struct mrtg_
 
     /* One walk per chosen host, under its index: a few requests each, whatever --top is. */
     for (size_t i = 0; i < nrows; i++) {
-        uint32_t under[MRTG_INDEX_MAX];
+        uint32_t under[FSN_MIB_INDEX_MAX];
         size_t len = r->row[i].idxlen, first = r->n;
 
         if (r->row[i].kind != MRTG_HOST || !r->row[i].chosen)

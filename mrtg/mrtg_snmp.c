@@ -21,7 +21,7 @@ struct mrtg_snmp {
 };
 
 /* The longest OID a walk handles: a column and the longest index. */
-#define OID_MAX (32 + MRTG_INDEX_MAX)
+#define OID_MAX (32 + FSN_MIB_INDEX_MAX)
 
 static const uint32_t mib_root[] = {FSN_MIB_ROOT};
 #define ROOT_LEN (sizeof mib_root / sizeof mib_root[0])
@@ -356,7 +356,7 @@ int mrtg_snmp_walk(struct mrtg_snmp *s, const struct mrtg_walk *w, mrtg_walk_fn 
                 done[c] = true;
                 continue;
             }
-            if (v->name_length >= OID_MAX || v->name_length - collen > MRTG_INDEX_MAX) {
+            if (v->name_length >= OID_MAX || v->name_length - collen > FSN_MIB_INDEX_MAX) {
                 snprintf(err, errlen, "walk: an index longer than the MIB allows");
                 goto fail;
             }
