@@ -16,17 +16,14 @@
 set -u
 . "$FSN_ROOT/tests/lib/common.sh"
 . "$FSN_ROOT/tests/lib/flows.sh"
+. "$FSN_ROOT/bench/peers.sh"
 SECS=${BENCH_SECONDS:-2}
 RATES=${BENCH_RATES:-"1000000 2000000 3000000 4000000 5000000 6000000 8000000 10000000 12000000 16000000"}
 BUF=67108864
 W=$BENCH_DIR/collector
 mkdir -p "$W"
 
-old_rmem=$(sysctl -n net.core.rmem_max)
-restore() { sysctl -qw net.core.rmem_max="$old_rmem" 2>/dev/null; }
-trap 'restore; _cleanup' EXIT
-sysctl -qw net.core.rmem_max=$BUF 2>/dev/null ||
-    echo "(cannot raise net.core.rmem_max: receivers get $old_rmem-byte buffers)"
+raise_rmem $BUF
 
 # send FMT RATE PORT: runs the sender; sets SENT_FLOWS, SENT_DGRAMS, SENT_RATE.
 send() {
@@ -43,48 +40,18 @@ measure() {   # measure RECEIVER FMT RATE
     local rx=$1 fmt=$2 rate=$3 port pid got
     port=$(free_port udp)
     case $rx in
-    bare)
-        "$TOOLS/recvbare" -l "127.0.0.1:$port" -B $BUF >"$W/bare.out" 2>"$W/bare.err" &
-        pid=$!
-        wait_for 10 grep -q ready "$W/bare.err" ;;
     fc|fc-files)
         rm -rf "$W/spool" "$W/state"; mkdir -p "$W/spool"
         { echo "spool $W/spool"; echo "listen 127.0.0.1:$port"; echo "socket-buffer $BUF"
           echo "rotate 3600"; [ "$rx" = fc ] && echo "state-file $W/state"; } >"$W/fc.conf"
-        "$BIN/flowcollectd" -d -c "$W/fc.conf" >"$W/fc.log" 2>&1 &
-        pid=$!
-        wait_for 10 grep -q "flow files in" "$W/fc.log" ;;
-    nfcapd)
-        rm -rf "$W/nf"; mkdir -p "$W/nf"
-        nfcapd -w "$W/nf" -p "$port" -b 127.0.0.1 -B $BUF -t 3600 -I bench >"$W/nf.log" 2>&1 &
-        pid=$!
-        wait_for 10 udp_listening "$port" ;;
-    nfacctd)
-        rm -f "$W/nfacctd.csv"
-        printf '%s\n' "nfacctd_port: $port" "nfacctd_ip: 127.0.0.1" "plugins: print" \
-            "print_output: csv" "print_output_file: $W/nfacctd.csv" "print_refresh_time: 3600" \
-            "aggregate: proto" "nfacctd_pipe_size: $BUF" "plugin_pipe_size: $BUF" \
-            "plugin_buffer_size: 65536" >"$W/nfacctd.conf"
-        nfacctd -f "$W/nfacctd.conf" >"$W/nfacctd.log" 2>&1 &
-        pid=$!
-        wait_for 10 grep -q "waiting for NetFlow" "$W/nfacctd.log" ;;
+        fc_start "$W/fc.conf" ;;
+    *) peer_start "$rx" "$port" ;;
     esac
-    _bg_pids+=("$pid")
+    pid=$PEER_PID
     send "$fmt" "$rate" "$port"
     wait_for 20 udp_drained "$port"
-    if [ "$rx" = nfacctd ]; then
-        # pmacct writes its cache out on SIGINT (SIGTERM leaves it running).
-        kill -INT "$pid"
-        wait_for 30 sh -c "! kill -0 $pid 2>/dev/null || grep -q 'Exiting' '$W/nfacctd.log'"
-        wait_for 10 test -s "$W/nfacctd.csv"
-    fi
-    stop_pid "$pid"
-    case $rx in
-    bare) got=$(awk '{ print $3 }' "$W/bare.out") ;;
-    fc|fc-files) got=$(sed -n 's/.*final: datagrams [0-9]* records \([0-9]*\).*/\1/p' "$W/fc.log") ;;
-    nfcapd) got=$(nfdump -R "$W/nf" -I 2>/dev/null | awk -F': ' '/^Flows:/ { print $2 }') ;;
-    nfacctd) got=$(awk -F, 'NR > 1 { s += $2 } END { print s + 0 }' "$W/nfacctd.csv" 2>/dev/null) ;;
-    esac
+    peer_stop "$rx" "$pid"
+    got=$(peer_got "$rx")
     GOT=${got:-0}
 }
 

@@ -7,11 +7,17 @@
  * message), or writes them into a pcap file for replays.
  *
  *   nfsend -f 5|10 -s HOST:PORT [-r FLOWS_PER_S] [-t SECONDS | -n FLOWS]
- *          [-H HOSTS] [-b BATCH] [-S SNDBUF] [-Q FIRST_SEQ]
- *   nfsend -f 5|10 -w FILE.pcap -n FLOWS [-H HOSTS]
+ *          [-H HOSTS] [-P PORTS] [-A ACTIVE_S] [-b BATCH] [-S SNDBUF] [-Q FIRST_SEQ]
+ *   nfsend -f 5|10 -w FILE.pcap -n FLOWS [-H HOSTS] [-P PORTS] [-A ACTIVE_S]
  *
  * -r 0 sends as fast as it can; -Q starts the sequence numbers there (to continue
- * an earlier run). Prints one line:
+ * an earlier run). Flows go between HOSTS local hosts (10/8) and remote ones;
+ * the server port is 443 (TCP) or 53 (UDP), or with -P one of PORTS ports
+ * from 1000 on. By default a flow lasts up to 30 s and ended up to 5 s
+ * before the start; -A gives the durations a probe with that active timeout
+ * exports: 60 % of the flows shorter than a second, 30 % up to a sixth of
+ * the timeout, 10 % cut by it (exactly ACTIVE_S long), ending up to a second
+ * before the start. Prints one line:
  *   "sent flows F datagrams D seconds S rate R failed X packets P"
  * (R in flows/s; X datagrams the kernel refused; P packets the flows count). Exit 0, 1 on errors, 2 on usage.
  */
@@ -63,15 +69,23 @@ static uint64_t rnd(void)
 static void usage(void)
 {
     fprintf(stderr, "usage: nfsend -f 5|10 (-s HOST:PORT | -w FILE) [-r FLOWS_PER_S] [-t SECONDS]\n"
-                    "              [-n FLOWS] [-H HOSTS] [-b BATCH] [-S SNDBUF] [-Q FIRST_SEQ]\n");
+                    "              [-n FLOWS] [-H HOSTS] [-P PORTS] [-A ACTIVE_S] [-b BATCH]\n"
+                    "              [-S SNDBUF] [-Q FIRST_SEQ]\n");
     exit(2);
 }
 
-/* A flow between one of `hosts` local hosts (10/8) and a remote one (198.18/15). */
-static void make_flow(struct fsn_flow *f, unsigned hosts, uint64_t now_ms)
+/* The shape of the flows in the pool (see the options above). */
+struct shape {
+    unsigned hosts;    /* local hosts */
+    unsigned ports;    /* server ports from 1000 on; 0: 443 and 53 */
+    unsigned active_s; /* the probe's active timeout; 0: the old fixed spread */
+};
+
+/* A flow between one of the local hosts (10/8) and a remote one (198.18/15). */
+static void make_flow(struct fsn_flow *f, const struct shape *sh, uint64_t now_ms)
 {
     uint64_t r = rnd();
-    unsigned h = (unsigned)(r % hosts), rem = (unsigned)(r >> 20) & 0x1ffff;
+    unsigned h = (unsigned)(r % sh->hosts), rem = (unsigned)(r >> 20) & 0x1ffff;
     uint8_t local[4] = {10, (uint8_t)(h >> 16), (uint8_t)(h >> 8), (uint8_t)h};
     uint8_t remote[4] = {198, (uint8_t)(18 + (rem >> 16)), (uint8_t)(rem >> 8), (uint8_t)rem};
     bool in = (r >> 40) & 1;
@@ -82,7 +96,10 @@ static void make_flow(struct fsn_flow *f, unsigned hosts, uint64_t now_ms)
     memcpy(in ? f->key.src : f->key.dst, remote, 4);
     f->key.proto = (r >> 41) % 4 == 0 ? FSN_PROTO_UDP : FSN_PROTO_TCP;
     f->key.sport = (uint16_t)(1024 + (r >> 44) % 60000);
-    f->key.dport = f->key.proto == FSN_PROTO_UDP ? 53 : 443;
+    if (sh->ports)
+        f->key.dport = (uint16_t)(1000 + (r >> 12) % sh->ports);
+    else
+        f->key.dport = f->key.proto == FSN_PROTO_UDP ? 53 : 443;
     if (in) {
         uint16_t t = f->key.sport;
         f->key.sport = f->key.dport;
@@ -92,44 +109,61 @@ static void make_flow(struct fsn_flow *f, unsigned hosts, uint64_t now_ms)
     f->out_if = 2;
     f->packets = 1 + (r >> 50) % 100;
     f->octets = f->packets * (40 + (r >> 8) % 1400);
-    f->last_ms = now_ms - (r >> 30) % 5000;
-    f->first_ms = f->last_ms - (r >> 36) % 30000;
+    if (sh->active_s) {
+        /* A second random word: the first one's bits are all taken. */
+        uint64_t q = rnd();
+        unsigned kind = (unsigned)(q % 10);
+        uint64_t active_ms = (uint64_t)sh->active_s * 1000, dur;
+        if (kind < 6)
+            dur = (q >> 8) % 1000;
+        else if (kind < 9)
+            dur = (q >> 8) % (active_ms / 6 + 1);
+        else
+            dur = active_ms;
+        f->last_ms = now_ms - (q >> 40) % 1000;
+        f->first_ms = f->last_ms - dur;
+    } else {
+        f->last_ms = now_ms - (r >> 30) % 5000;
+        f->first_ms = f->last_ms - (r >> 36) % 30000;
+    }
     f->tcp_flags = f->key.proto == FSN_PROTO_TCP ? 0x1b : 0;
     f->sampling = 1;
 }
 
-/* Fills the pool; returns the number of datagrams. */
-static size_t encode_pool(struct dgram *pool, int fmt, unsigned hosts)
+/*
+ * Fills the pool; returns the number of datagrams. Flows that did not fit
+ * one datagram start the next, so that every datagram is full, as an
+ * exporter under load sends them (v5: 30 records).
+ */
+static size_t encode_pool(struct dgram *pool, int fmt, const struct shape *sh)
 {
     struct fsn_enc e;
     struct fsn_flow flows[64];
     uint64_t now = (uint64_t)time(NULL) * 1000;
-    size_t n = 0;
+    size_t n = 0, have = 0;
 
     fsn_enc_init(&e, fmt, 1, 1, now - 3600000);
     /* Templates once per pool round, in the first datagram. */
     e.tmpl_refresh_pkts = POOL;
     e.tmpl_refresh_ms = 0;
     while (n < POOL) {
-        size_t have = 0, consumed = 0;
+        size_t used = 0;
         uint32_t before = (uint32_t)e.records;
-        for (have = 0; have < 64; have++)
-            make_flow(&flows[have], hosts, now);
-        while (consumed < have && n < POOL) {
-            size_t used = 0;
-            if (fsn_enc_datagram(&e, flows + consumed, have - consumed, now, pool[n].b, DGRAM_CAP,
-                                 &pool[n].len, &used) != 0) {
-                fprintf(stderr, "nfsend: encoding failed\n");
-                exit(1);
-            }
-            /* Counts stay far below 2^32: a flow is never split over datagrams. */
-            for (size_t k = consumed; k < consumed + used; k++)
-                pool[n].packets += flows[k].packets;
-            consumed += used;
-            pool[n].nrec = (uint32_t)e.records - before;
-            before = (uint32_t)e.records;
-            n++;
+        for (; have < 64; have++)
+            make_flow(&flows[have], sh, now);
+        if (fsn_enc_datagram(&e, flows, have, now, pool[n].b, DGRAM_CAP, &pool[n].len, &used) !=
+                0 ||
+            used == 0) {
+            fprintf(stderr, "nfsend: encoding failed\n");
+            exit(1);
         }
+        /* Counts stay far below 2^32: a flow is never split over datagrams. */
+        for (size_t k = 0; k < used; k++)
+            pool[n].packets += flows[k].packets;
+        pool[n].nrec = (uint32_t)e.records - before;
+        memmove(flows, flows + used, (have - used) * sizeof *flows);
+        have -= used;
+        n++;
     }
     return n;
 }
@@ -197,14 +231,15 @@ int main(int argc, char **argv)
     int fmt = 0, opt, sndbuf = 4 << 20;
     double rate = 0, secs = 0, t0, elapsed;
     uint64_t nflows = 0, flows = 0, dgrams = 0, packets = 0;
-    unsigned hosts = 4096, batch = 64;
+    unsigned batch = 64;
+    struct shape sh = {4096, 0, 0};
     struct dgram *pool;
     size_t npool, i = 0;
     struct sock_sender s;
     uint32_t seq = 0;
     char err[256];
 
-    while ((opt = getopt(argc, argv, "f:s:w:r:t:n:H:b:S:Q:")) != -1) {
+    while ((opt = getopt(argc, argv, "f:s:w:r:t:n:H:P:A:b:S:Q:")) != -1) {
         switch (opt) {
         case 'f':
             fmt = atoi(optarg);
@@ -225,7 +260,13 @@ int main(int argc, char **argv)
             nflows = strtoull(optarg, NULL, 10);
             break;
         case 'H':
-            hosts = (unsigned)atoi(optarg);
+            sh.hosts = (unsigned)atoi(optarg);
+            break;
+        case 'P':
+            sh.ports = (unsigned)atoi(optarg);
+            break;
+        case 'A':
+            sh.active_s = (unsigned)atoi(optarg);
             break;
         case 'b':
             batch = (unsigned)atoi(optarg);
@@ -240,12 +281,13 @@ int main(int argc, char **argv)
             usage();
         }
     }
-    if ((fmt != FSN_FMT_V5 && fmt != FSN_FMT_IPFIX) || (!dst && !out) || hosts == 0 || batch == 0 ||
-        batch > SOCK_SEND_BATCH || (out && !nflows) || (!out && !secs && !nflows))
+    if ((fmt != FSN_FMT_V5 && fmt != FSN_FMT_IPFIX) || (!dst && !out) || sh.hosts == 0 ||
+        sh.ports > 64000 || batch == 0 || batch > SOCK_SEND_BATCH || (out && !nflows) ||
+        (!out && !secs && !nflows))
         usage();
     if (!(pool = calloc(POOL, sizeof *pool)))
         return 1;
-    npool = encode_pool(pool, fmt, hosts);
+    npool = encode_pool(pool, fmt, &sh);
     if (out) {
         write_pcap(out, pool, npool, fmt, nflows);
         return 0;

@@ -23,6 +23,9 @@ void coll_conf_init(struct coll_conf *c)
     c->max_exporters = 1024;
     c->exporter_timeout = 3600;
     c->max_templates = 256;
+    c->max_exporters_per_source = 64;
+    c->max_templates_per_source = 1024;
+    c->template_memory = 32u << 20;
     c->max_buffered = 65536;
     c->buffer_age = 300;
     c->stats_interval = 300;
@@ -173,6 +176,27 @@ static int h_max_templates(void *ctx, int argc, char **argv, char *err, size_t e
                         errlen);
 }
 
+static int h_max_exporters_per_source(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+    (void)argc;
+    return fsn_conf_u32(argv[0], 1, 1000000, &((struct coll_conf *)ctx)->max_exporters_per_source,
+                        err, errlen);
+}
+
+static int h_max_templates_per_source(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+    (void)argc;
+    return fsn_conf_u32(argv[0], 1, 16777216, &((struct coll_conf *)ctx)->max_templates_per_source,
+                        err, errlen);
+}
+
+static int h_template_memory(void *ctx, int argc, char **argv, char *err, size_t errlen)
+{
+    (void)argc;
+    return fsn_conf_bytes(argv[0], 0, 1ull << 40, &((struct coll_conf *)ctx)->template_memory, err,
+                          errlen);
+}
+
 static int h_max_buffered(void *ctx, int argc, char **argv, char *err, size_t errlen)
 {
     struct coll_conf *c = ctx;
@@ -258,7 +282,9 @@ static const struct fsn_conf_directive own[] = {
      "(e.g. 50G; 0: no limit)."},
     {"allow", 1, -1, true, h_allow, "CIDR...", NULL,
      "Accept export datagrams only from these sources (IPv4 and IPv6 prefixes or addresses); "
-     "others are counted per source and dropped. Without allow, every source is accepted."},
+     "others are counted per source and dropped. Without allow, every source is accepted. "
+     "This filters by source address only, which UDP lets anyone forge: filter spoofed "
+     "exporter addresses at the network's edge too."},
     {"user", 1, 1, false, h_user, "NAME", NULL,
      "Run as this user once the sockets are bound and the pid file written (when started as "
      "root); the spool, rrd-dir and the state file's directory must be writable by it."},
@@ -274,8 +300,19 @@ static const struct fsn_conf_directive own[] = {
     {"exporter-timeout", 1, 1, false, h_exporter_timeout, "SECONDS", "3600",
      "How long an exporter session must have been silent before a new exporter may take its "
      "place in a full table."},
+    {"max-exporters-per-source", 1, 1, false, h_max_exporters_per_source, "N", "64",
+     "Exporter sessions of one source address (its observation domains and versions); a new "
+     "one beyond takes the place of one of that address's that never decoded anything, or "
+     "that was silent for exporter-timeout, else its datagrams are counted (source-full) and "
+     "dropped."},
     {"max-templates", 1, 1, false, h_max_templates, "N", "256",
      "Templates kept per exporter session; further template ids are counted and refused."},
+    {"max-templates-per-source", 1, 1, false, h_max_templates_per_source, "N", "1024",
+     "Templates kept for all the sessions of one source address together; further ones are "
+     "counted and refused."},
+    {"template-memory", 1, 1, false, h_template_memory, "BYTES", "32M",
+     "Memory for the templates of all exporter sessions together (and so the largest size of "
+     "the saved template file); further templates are counted and refused (0: no limit)."},
     {"max-buffered", 1, 1, false, h_max_buffered, "BYTES", "64k",
      "Data that arrives before its template is kept, up to this much per exporter session, "
      "and decoded when the template comes (0: dropped at once, counted)."},

@@ -43,10 +43,13 @@ struct coll_conf {
     uint32_t max_exporters;    /* (address, version, domain) sessions */
     uint32_t exporter_timeout; /* seconds of silence after which a session may be given up */
     uint32_t max_templates;    /* per session */
-    uint32_t max_buffered;     /* bytes of data waiting for a template, per session */
-    uint32_t buffer_age;       /* seconds such data waits */
-    uint32_t stats_interval;   /* seconds between exporter reports in the log; 0: never */
-    int log_level;             /* LOG_ERR .. LOG_DEBUG */
+    uint32_t max_exporters_per_source; /* sessions of one source address */
+    uint32_t max_templates_per_source; /* templates of all sessions of one source address */
+    uint64_t template_memory;          /* bytes of every session's templates; 0: no bound */
+    uint32_t max_buffered;             /* bytes of data waiting for a template, per session */
+    uint32_t buffer_age;               /* seconds such data waits */
+    uint32_t stats_interval;           /* seconds between exporter reports in the log; 0: never */
+    int log_level;                     /* LOG_ERR .. LOG_DEBUG */
 };
 
 /* Sets the defaults into a caller-owned struct. */

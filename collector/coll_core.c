@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "collector/coll_tmpl.h"
 #include "lib/dec.h"
@@ -45,6 +46,8 @@ int coll_init(struct coll *c, const struct coll_conf *conf, bool replay, uint64_
         snprintf(err, errlen, "out of memory for %u exporters", conf->max_exporters);
         return -1;
     }
+    coll_exptab_bounds(&c->ex, conf->max_exporters_per_source, conf->max_templates_per_source,
+                       conf->template_memory);
     if (coll_store_open(&c->store, conf->spool, conf->rotate, err, errlen) != 0)
         goto fail;
     coll_store_recover(&c->store);
@@ -53,8 +56,20 @@ int coll_init(struct coll *c, const struct coll_conf *conf, bool replay, uint64_
                           sizeof msg) != 0)
         log_warn("%s/%s: %s; starting without saved templates", conf->spool, COLL_TMPL_FILE, msg);
     else if (tr.sessions || tr.rejected)
-        log_info("restored %u templates of %u exporter sessions from %s/%s (%u not restored)",
-                 tr.templates, tr.sessions, conf->spool, COLL_TMPL_FILE, tr.rejected);
+        log_info("restored %u templates of %u exporter sessions from %s/%s (%u not restored; "
+                 "%u with their sequence numbers)",
+                 tr.templates, tr.sessions, conf->spool, COLL_TMPL_FILE, tr.rejected, tr.sequences);
+    if (tr.sequences) {
+        /*
+         * The sequence numbers are good once: rewrite the file without them, so that
+         * after a crash the records received meanwhile do not count as a gap.
+         */
+        if (coll_tmpl_save(c->store.dirfd, &c->ex, false, msg, sizeof msg) != 0 &&
+            unlinkat(c->store.dirfd, COLL_TMPL_FILE, 0) != 0)
+            log_err("%s/%s: %s, and it cannot be removed: after a crash, the sequence numbers "
+                    "it holds would be taken as current",
+                    conf->spool, COLL_TMPL_FILE, msg);
+    }
     c->tmpl_sig = 0;
     if (conf->agg.rrd_dir[0] || conf->agg.state_file[0]) {
         struct agg *a = agg_new(&conf->agg, wall_ms, err, errlen);
@@ -109,15 +124,149 @@ void coll_push(struct coll *c)
         coll_aggq_push(c->aq);
 }
 
-static void drop(struct coll *c, const struct fsn_addr *src, enum coll_src_why why, uint64_t now_ms)
+static void drop(struct coll *c, const struct fsn_addr *src, enum coll_src_why why, uint8_t version,
+                 uint32_t domain, uint64_t now_ms)
 {
+    char a[FSN_ADDR_STRLEN] = "";
+
     coll_srctab_count(&c->src, src, why, now_ms);
-    if (why == COLL_SRC_TABLE_FULL) {
-        char a[FSN_ADDR_STRLEN];
+    /* The reasons below that log name the source. */
+    if (why != COLL_SRC_NOT_ALLOWED && why != COLL_SRC_NOT_NETFLOW)
+        fsn_addr_format(src->family, src->a, a, sizeof a);
+    switch (why) {
+    case COLL_SRC_NOT_NETFLOW:
+    case COLL_SRC_MALFORMED:
+        /* No session to count it: the aggregator's global count, handed over each tick. */
+        c->malformed_pending++;
+        if (why == COLL_SRC_MALFORMED)
+            log_ratelimited(&c->lim_badnew, 60, LOG_WARNING,
+                            "malformed datagram from %s (v%u domain %u), which has no session: "
+                            "none is made for it",
+                            a, version, domain);
+        break;
+    case COLL_SRC_TABLE_FULL:
         c->ex.refused++;
         log_ratelimited(&c->lim_full, 60, LOG_WARNING,
                         "exporter table full (max-exporters %u): datagram from %s dropped",
-                        c->conf->max_exporters, fsn_addr_format(src->family, src->a, a, sizeof a));
+                        c->conf->max_exporters, a);
+        break;
+    case COLL_SRC_SOURCE_FULL:
+        c->ex.refused++;
+        log_ratelimited(&c->lim_srcfull, 60, LOG_WARNING,
+                        "%s has max-exporters-per-source (%u) sessions: its datagram of v%u "
+                        "domain %u dropped",
+                        a, c->conf->max_exporters_per_source, version, domain);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Gives up a session to make room for a new one (its counters handed over first). */
+static void evict(struct coll *c, struct coll_exporter *old)
+{
+    char name[96];
+
+    /* Data waiting for a template is lost with the session: counted as without template. */
+    fsn_dec_expire(old->s, UINT64_MAX);
+    report_exporter(c, old);
+    coll_exporter_name(old, name, sizeof name);
+    if (old->proven)
+        log_ratelimited(&c->lim_evict, 60, LOG_INFO,
+                        "exporter %s silent for %u s or more: its session makes room", name,
+                        c->conf->exporter_timeout);
+    else
+        log_ratelimited(&c->lim_evict_fresh, 60, LOG_INFO,
+                        "exporter %s never decoded anything: its session makes room", name);
+    /* Queued records name their exporter by its address in memory. */
+    coll_push(c);
+    coll_exptab_remove(&c->ex, old);
+    c->ex.evicted++;
+}
+
+/* Ends a window of "new exporter" lines: says how many were held back. */
+static void newlog_roll(struct coll *c, uint64_t now_ms)
+{
+    if (now_ms >= c->newlog_ms && now_ms - c->newlog_ms < COLL_NEWLOG_MS)
+        return;
+    if (c->newlog_held)
+        log_info("%llu more new exporter sessions in %u s, not logged one by one (%zu sessions "
+                 "now)",
+                 (unsigned long long)c->newlog_held, COLL_NEWLOG_MS / 1000, c->ex.n);
+    c->newlog_ms = now_ms;
+    c->newlog_n = 0;
+    c->newlog_held = 0;
+}
+
+static void log_new(struct coll *c, const struct coll_exporter *e, uint64_t now_ms)
+{
+    char name[96];
+
+    newlog_roll(c, now_ms);
+    if (c->newlog_n >= COLL_NEWLOG_BURST) {
+        c->newlog_held++;
+        return;
+    }
+    if (++c->newlog_n == COLL_NEWLOG_BURST)
+        log_info("new exporter %s (the last one logged for %u s)",
+                 coll_exporter_name(e, name, sizeof name), COLL_NEWLOG_MS / 1000);
+    else
+        log_info("new exporter %s", coll_exporter_name(e, name, sizeof name));
+}
+
+/* The session for a datagram of a key that has none, or NULL when the datagram is dropped. */
+static struct coll_exporter *new_session(struct coll *c, const struct fsn_addr *src,
+                                         const uint8_t *data, size_t len, uint8_t version,
+                                         uint32_t domain, uint64_t now_ms)
+{
+    struct coll_exporter *e, *old;
+    enum coll_src_why why;
+
+    if (!coll_conf_allowed(c->conf, src->family, src->a)) {
+        drop(c, src, COLL_SRC_NOT_ALLOWED, version, domain, now_ms);
+        return NULL;
+    }
+    /* Validate before any state is made: a broken header makes no session. */
+    if (fsn_dec_check(data, len) != 0) {
+        drop(c, src, COLL_SRC_MALFORMED, version, domain, now_ms);
+        return NULL;
+    }
+    why = coll_exptab_room(&c->ex, src, now_ms, (uint64_t)c->conf->exporter_timeout * 1000, &old);
+    if (why != COLL_SRC_NWHY) {
+        drop(c, src, why, version, domain, now_ms);
+        return NULL;
+    }
+    if (old)
+        evict(c, old);
+    if (!(e = coll_exptab_add(&c->ex, src, version, domain))) {
+        drop(c, src, COLL_SRC_TABLE_FULL, version, domain, now_ms);
+        return NULL;
+    }
+    log_new(c, e, now_ms);
+    return e;
+}
+
+/* Logs templates that the bounds of the address or of all sessions refused just now. */
+static void log_refused(struct coll *c, const struct coll_exporter *e, uint64_t src_was,
+                        uint64_t mem_was)
+{
+    char name[96];
+
+    if (e->ea->pool.refused != src_was) {
+        c->st.tmpl_source_full += e->ea->pool.refused - src_was;
+        log_ratelimited(&c->lim_tmpl_src, 60, LOG_WARNING,
+                        "exporter %s: template refused: its address holds "
+                        "max-templates-per-source (%u) templates",
+                        coll_exporter_name(e, name, sizeof name),
+                        c->conf->max_templates_per_source);
+    }
+    if (c->ex.pool.refused != mem_was) {
+        c->st.tmpl_memory_full += c->ex.pool.refused - mem_was;
+        log_ratelimited(&c->lim_tmpl_mem, 60, LOG_WARNING,
+                        "exporter %s: template refused: the templates of all exporters hold "
+                        "template-memory (%llu bytes)",
+                        coll_exporter_name(e, name, sizeof name),
+                        (unsigned long long)c->conf->template_memory);
     }
 }
 
@@ -125,64 +274,41 @@ void coll_datagram(struct coll *c, const struct fsn_addr *src, const uint8_t *da
                    uint64_t now_ms)
 {
     struct coll_exporter *e;
-    uint8_t version;
-    uint32_t domain;
+    const struct fsn_dec_counters *k;
+    uint64_t src_refused, mem_refused;
+    uint8_t version = 0;
+    uint32_t domain = 0;
     int r;
 
     c->st.datagrams++;
     c->st.bytes += len;
     if (fsn_dec_peek(data, len, &version, &domain) != 0) {
-        if (!coll_conf_allowed(c->conf, src->family, src->a)) {
-            drop(c, src, COLL_SRC_NOT_ALLOWED, now_ms);
-        } else {
-            /* Too broken to tell its session: the aggregator's global count only. */
-            drop(c, src, COLL_SRC_NOT_NETFLOW, now_ms);
-            if (c->aq) {
-                struct agg_exporter_delta d = {.malformed = 1};
-                coll_aggq_exporter_stats(c->aq, NULL, &d);
-            }
-        }
+        /* Too broken to tell its session. */
+        drop(c, src,
+             coll_conf_allowed(c->conf, src->family, src->a) ? COLL_SRC_NOT_NETFLOW
+                                                             : COLL_SRC_NOT_ALLOWED,
+             0, 0, now_ms);
         return;
     }
     if (!(e = coll_exptab_find(&c->ex, src, version, domain))) {
-        char name[96];
-        if (!coll_conf_allowed(c->conf, src->family, src->a)) {
-            drop(c, src, COLL_SRC_NOT_ALLOWED, now_ms);
+        if (!(e = new_session(c, src, data, len, version, domain, now_ms)))
             return;
-        }
-        if (!(e = coll_exptab_add(&c->ex, src, version, domain)) && c->ex.n >= c->ex.max) {
-            /* Full: a session silent for exporter-timeout makes room (its counters handed over). */
-            struct coll_exporter *old =
-                coll_exptab_idlest(&c->ex, now_ms, (uint64_t)c->conf->exporter_timeout * 1000);
-            if (old) {
-                report_exporter(c, old);
-                log_ratelimited(&c->lim_evict, 60, LOG_INFO,
-                                "exporter %s silent for %u s or more: its session makes room",
-                                coll_exporter_name(old, name, sizeof name),
-                                c->conf->exporter_timeout);
-                /* Queued records name their exporter by its address in memory. */
-                coll_push(c);
-                coll_exptab_remove(&c->ex, old);
-                e = coll_exptab_add(&c->ex, src, version, domain);
-            }
-        }
-        if (!e) {
-            drop(c, src, COLL_SRC_TABLE_FULL, now_ms);
-            return;
-        }
-        log_info("new exporter %s", coll_exporter_name(e, name, sizeof name));
     } else if (!e->allowed) {
         e->dropped++;
-        drop(c, src, COLL_SRC_NOT_ALLOWED, now_ms);
+        drop(c, src, COLL_SRC_NOT_ALLOWED, version, domain, now_ms);
         return;
     }
-    if (!e->first_ms)
-        e->first_ms = now_ms;
-    if (now_ms > e->last_ms)
-        e->last_ms = now_ms;
+    coll_exptab_heard(&c->ex, e, now_ms);
     c->cur = e;
     c->now_ms = now_ms;
+    src_refused = e->ea->pool.refused;
+    mem_refused = c->ex.pool.refused;
     r = fsn_dec_datagram(e->s, data, len, now_ms, emit, c);
+    k = fsn_dec_counters(e->s);
+    if (!e->proven && (k->records || k->template_updates || k->options_records))
+        coll_exptab_prove(&c->ex, e);
+    if (e->ea->pool.refused != src_refused || c->ex.pool.refused != mem_refused)
+        log_refused(c, e, src_refused, mem_refused);
     if (r == FSN_E_MALFORMED) {
         char name[96];
         log_ratelimited(&c->lim_malformed, 60, LOG_WARNING, "malformed datagram from %s",
@@ -202,7 +328,11 @@ static uint64_t tmpl_signature(const struct coll *c)
     return sig;
 }
 
-static void save_templates(struct coll *c, uint64_t now_ms, bool force)
+/*
+ * Saves the templates when they changed (or with `force`); with `final`
+ * (a clean stop) the sequence state too.
+ */
+static void save_templates(struct coll *c, uint64_t now_ms, bool force, bool final)
 {
     uint64_t sig = tmpl_signature(c);
     char msg[512];
@@ -211,7 +341,7 @@ static void save_templates(struct coll *c, uint64_t now_ms, bool force)
         return;
     c->tmpl_sig = sig;
     c->tmpl_saved_ms = now_ms;
-    if (coll_tmpl_save(c->store.dirfd, &c->ex, msg, sizeof msg) != 0) {
+    if (coll_tmpl_save(c->store.dirfd, &c->ex, final, msg, sizeof msg) != 0) {
         c->st.template_save_errors++;
         log_ratelimited(&c->lim_store, 60, LOG_ERR, "%s: saving templates: %s", c->conf->spool,
                         msg);
@@ -275,6 +405,13 @@ static void report_all(struct coll *c)
 {
     for (size_t i = 0; i < c->ex.n; i++)
         report_exporter(c, c->ex.list[i]);
+    if (c->malformed_pending && c->aq) {
+        struct agg_exporter_delta d;
+        memset(&d, 0, sizeof d);
+        d.malformed = c->malformed_pending;
+        coll_aggq_exporter_stats(c->aq, NULL, &d);
+    }
+    c->malformed_pending = 0;
 }
 
 void coll_tick(struct coll *c, uint64_t now_ms, uint64_t wall_ms, unsigned budget_ms)
@@ -283,14 +420,15 @@ void coll_tick(struct coll *c, uint64_t now_ms, uint64_t wall_ms, unsigned budge
     if (c->store.st.files != c->files_seen) {
         /* A file was closed: the moment to persist templates and apply retention. */
         c->files_seen = c->store.st.files;
-        save_templates(c, now_ms, true);
+        save_templates(c, now_ms, true, false);
         coll_store_expire(&c->store, now_ms, c->conf->expire_age, c->conf->expire_size);
     } else if (now_ms >= c->tmpl_saved_ms + TMPL_SAVE_MS || now_ms < c->tmpl_saved_ms) {
-        save_templates(c, now_ms, false);
+        save_templates(c, now_ms, false, false);
     }
     for (size_t i = 0; i < c->ex.n; i++)
         fsn_dec_expire(c->ex.list[i]->s, now_ms);
     report_all(c);
+    newlog_roll(c, now_ms);
     if (c->aq)
         coll_aggq_tick(c->aq, wall_ms, budget_ms);
     if (!c->replay && c->conf->stats_interval &&
@@ -319,6 +457,8 @@ void coll_reload(struct coll *c, const struct coll_conf *conf)
     } else {
         c->ex.max = conf->max_exporters;
     }
+    coll_exptab_bounds(&c->ex, conf->max_exporters_per_source, conf->max_templates_per_source,
+                       conf->template_memory);
     for (size_t i = 0; i < c->ex.n; i++) {
         struct coll_exporter *e = c->ex.list[i];
         e->allowed = coll_conf_allowed(conf, e->addr.family, e->addr.a);
@@ -337,14 +477,15 @@ static void log_exporter(const struct coll_exporter *e, const char *tag)
 
     log_info("%s: exporter %s: datagrams %llu records %llu lost %llu malformed %llu "
              "no-template %llu templates %llu buffered %llu options %llu reordered %llu "
-             "resets %llu template-drops %llu withdrawals %llu unknown-sets %llu dropped %llu "
-             "last-seen %llu",
+             "resets %llu jumps %llu off-sequence %llu template-drops %llu withdrawals %llu "
+             "unknown-sets %llu dropped %llu last-seen %llu",
              tag, coll_exporter_name(e, name, sizeof name), (unsigned long long)k->datagrams,
              (unsigned long long)(k->records + k->reverse_records), (unsigned long long)k->lost,
              (unsigned long long)k->malformed, (unsigned long long)k->buffered_drops,
              (unsigned long long)k->templates, (unsigned long long)k->buffered_records,
              (unsigned long long)k->options_records, (unsigned long long)k->reordered,
-             (unsigned long long)k->seq_resets, (unsigned long long)k->template_drops,
+             (unsigned long long)k->seq_resets, (unsigned long long)k->seq_jumps,
+             (unsigned long long)k->off_sequence, (unsigned long long)k->template_drops,
              (unsigned long long)k->withdrawals, (unsigned long long)k->unknown_sets,
              (unsigned long long)e->dropped, (unsigned long long)(e->last_ms / 1000));
 }
@@ -352,17 +493,22 @@ static void log_exporter(const struct coll_exporter *e, const char *tag)
 void coll_log_report(struct coll *c, bool all, const char *tag)
 {
     const struct coll_store_stats *s = &c->store.st;
+    const uint64_t *dr = c->src.total;
 
-    log_info("%s: datagrams %llu records %llu stored %llu store-lost %llu no-address %llu "
-             "files %llu expired %llu exporters %zu/%zu evicted %llu not-allowed %llu "
-             "not-netflow %llu table-full %llu",
-             tag, (unsigned long long)c->st.datagrams, (unsigned long long)c->st.records,
-             (unsigned long long)(s->records - s->lost), (unsigned long long)s->lost,
-             (unsigned long long)c->st.noaddr, (unsigned long long)s->files,
-             (unsigned long long)s->expired, c->ex.n, c->ex.max, (unsigned long long)c->ex.evicted,
-             (unsigned long long)c->src.total[COLL_SRC_NOT_ALLOWED],
-             (unsigned long long)c->src.total[COLL_SRC_NOT_NETFLOW],
-             (unsigned long long)c->src.total[COLL_SRC_TABLE_FULL]);
+    log_info(
+        "%s: datagrams %llu records %llu stored %llu store-lost %llu no-address %llu "
+        "files %llu expired %llu exporters %zu/%zu created %llu evicted %llu "
+        "not-allowed %llu not-netflow %llu malformed %llu table-full %llu source-full %llu "
+        "templates %llu template-bytes %llu tmpl-source-full %llu tmpl-memory-full %llu",
+        tag, (unsigned long long)c->st.datagrams, (unsigned long long)c->st.records,
+        (unsigned long long)(s->records - s->lost), (unsigned long long)s->lost,
+        (unsigned long long)c->st.noaddr, (unsigned long long)s->files,
+        (unsigned long long)s->expired, c->ex.n, c->ex.max, (unsigned long long)c->ex.created,
+        (unsigned long long)c->ex.evicted, (unsigned long long)dr[COLL_SRC_NOT_ALLOWED],
+        (unsigned long long)dr[COLL_SRC_NOT_NETFLOW], (unsigned long long)dr[COLL_SRC_MALFORMED],
+        (unsigned long long)dr[COLL_SRC_TABLE_FULL], (unsigned long long)dr[COLL_SRC_SOURCE_FULL],
+        (unsigned long long)c->ex.pool.templates, (unsigned long long)c->ex.pool.bytes,
+        (unsigned long long)c->st.tmpl_source_full, (unsigned long long)c->st.tmpl_memory_full);
     for (size_t i = 0; i < c->ex.n; i++) {
         struct coll_exporter *e = c->ex.list[i];
         uint64_t dg = fsn_dec_counters(e->s)->datagrams;
@@ -372,16 +518,21 @@ void coll_log_report(struct coll *c, bool all, const char *tag)
     }
     for (size_t i = 0; i <= c->src.n; i++) {
         struct coll_source *r = &c->src.row[i];
-        uint64_t sum = r->n[0] + r->n[1] + r->n[2];
-        char a[FSN_ADDR_STRLEN];
+        char a[FSN_ADDR_STRLEN], line[256];
+        size_t used = 0;
+        uint64_t sum = 0;
+        for (int w = 0; w < COLL_SRC_NWHY; w++) {
+            sum += r->n[w];
+            used += (size_t)snprintf(line + used, sizeof line - used, " %s %llu",
+                                     coll_src_why_name((enum coll_src_why)w),
+                                     (unsigned long long)r->n[w]);
+        }
         if (sum == 0 || (!all && sum == r->logged))
             continue;
-        log_info("%s: dropped from %s: not-allowed %llu not-netflow %llu table-full %llu", tag,
+        log_info("%s: dropped from %s:%s", tag,
                  r->addr.family ? fsn_addr_format(r->addr.family, r->addr.a, a, sizeof a)
                                 : "other sources",
-                 (unsigned long long)r->n[COLL_SRC_NOT_ALLOWED],
-                 (unsigned long long)r->n[COLL_SRC_NOT_NETFLOW],
-                 (unsigned long long)r->n[COLL_SRC_TABLE_FULL]);
+                 line);
         r->logged = sum;
     }
     if (c->aq) {
@@ -409,8 +560,9 @@ void coll_finish(struct coll *c, uint64_t now_ms, uint64_t wall_ms)
         fsn_dec_expire(c->ex.list[i]->s, UINT64_MAX);
     if (coll_store_close(&c->store, now_ms))
         coll_store_expire(&c->store, now_ms, c->conf->expire_age, c->conf->expire_size);
-    save_templates(c, now_ms, true);
+    save_templates(c, now_ms, true, true);
     report_all(c);
+    newlog_roll(c, UINT64_MAX);
     if (c->aq)
         coll_aggq_stop(c->aq, true, wall_ms);
 }

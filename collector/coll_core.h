@@ -31,7 +31,13 @@ struct coll_stats {
     uint64_t noaddr;         /* of those, without IP addresses (stored as 0.0.0.0) */
     uint64_t template_saves; /* template files written */
     uint64_t template_save_errors;
+    uint64_t tmpl_source_full; /* templates refused: max-templates-per-source */
+    uint64_t tmpl_memory_full; /* templates refused: template-memory */
 };
+
+/* The "new exporter" lines: at most COLL_NEWLOG_BURST per COLL_NEWLOG_MS of receive time. */
+#define COLL_NEWLOG_BURST 20
+#define COLL_NEWLOG_MS 60000
 
 /* The collector. Owned by the caller (coll_init/coll_fini). */
 struct coll {
@@ -55,7 +61,14 @@ struct coll {
     uint64_t tmpl_saved_ms;
     uint64_t log_ms; /* receive time of the last periodic report */
     uint64_t last_records_logged;
-    struct log_limit lim_malformed, lim_full, lim_lost, lim_notmpl, lim_store, lim_evict;
+    /* Datagrams of no session counted malformed, not yet handed to the aggregator. */
+    uint64_t malformed_pending;
+    /* The window of "new exporter" lines: its start, lines in it, lines held back. */
+    uint64_t newlog_ms;
+    unsigned newlog_n;
+    uint64_t newlog_held;
+    struct log_limit lim_malformed, lim_full, lim_lost, lim_notmpl, lim_store, lim_evict,
+        lim_evict_fresh, lim_srcfull, lim_badnew, lim_tmpl_src, lim_tmpl_mem;
 };
 
 /*

@@ -105,9 +105,10 @@ static void log_sockets(const struct coll_net *net, const char *tag)
     for (size_t i = 0; i < net->n; i++) {
         const struct coll_sock *s = &net->s[i];
         log_info("%s: socket %s: datagrams %llu bytes %llu kernel-drops %llu errors %llu "
-                 "rcvbuf %d",
+                 "rcvbuf %d batches %llu",
                  tag, s->name, (unsigned long long)s->datagrams, (unsigned long long)s->bytes,
-                 (unsigned long long)s->drops, (unsigned long long)s->errors, s->rcvbuf);
+                 (unsigned long long)s->drops, (unsigned long long)s->errors, s->rcvbuf,
+                 (unsigned long long)s->batches);
     }
 }
 
@@ -274,6 +275,8 @@ static int run_live(struct coll_conf *confs, int cur, const struct opts *o)
 
         if (r < 0 && errno != EINTR)
             log_fatal("poll: %s", strerror(errno));
+        if (r > 0)
+            coll_net_nap(&net);
         for (size_t i = 0; r > 0 && i < net.n; i++)
             if (pfd[i].revents & POLLIN)
                 receive(&c, &net, i, ROUNDS_PER_SOCKET);
@@ -281,6 +284,7 @@ static int run_live(struct coll_conf *confs, int cur, const struct opts *o)
             uint64_t wall = clock_ms_wall();
             coll_tick(&c, wall, wall, TICK_BUDGET_MS);
             check_drops(&net, &drops_seen, &lim_drops);
+            coll_net_tick(&net, clock_ms_mono());
             next_tick += TICK_MS;
             if (next_tick <= clock_ms_mono())
                 next_tick = clock_ms_mono() + TICK_MS;

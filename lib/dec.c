@@ -60,6 +60,49 @@ int fsn_dec_peek(const uint8_t *data, size_t len, uint8_t *version, uint32_t *do
     return 0;
 }
 
+/*
+ * True when sets (v9 flowsets) of at least 4 bytes tile r, as the decoders
+ * walk them; what is left must be empty, or with `pad` 1..3 zero bytes.
+ */
+static bool sets_tile(struct fsn_rd r, bool pad)
+{
+    while (fsn_rd_left(&r) >= 4) {
+        uint16_t id = 0, len = 0;
+        fsn_rd_u16(&r, &id);
+        fsn_rd_u16(&r, &len);
+        if (len < 4 || !fsn_rd_skip(&r, (size_t)len - 4))
+            return false;
+    }
+    return pad ? fsn__all_zero(&r) : fsn_rd_left(&r) == 0;
+}
+
+int fsn_dec_check(const uint8_t *data, size_t len)
+{
+    uint8_t version;
+    uint32_t domain;
+    uint16_t n;
+    int ret = fsn_dec_peek(data, len, &version, &domain);
+
+    if (ret != 0)
+        return ret;
+    n = fsn_load16(data + 2);
+    switch (version) {
+    case FSN_DEC_V5:
+        ret = n >= 1 && n <= V5_MAX_COUNT && len == V5_HDR_LEN + (size_t)V5_REC_LEN * n;
+        break;
+    case FSN_DEC_V9:
+        /* RFC 3954 §5: flowsets to the end of the datagram (exporters pad with 1..3 zeros). */
+        ret = sets_tile(fsn_rd_make(data + V9_HDR_LEN, len - V9_HDR_LEN), true);
+        break;
+    default:
+        /* RFC 7011 §3.1, §3.3.1: sets to the message length, which the datagram must hold. */
+        ret = n >= IPFIX_HDR_LEN && n <= len &&
+              sets_tile(fsn_rd_make(data + IPFIX_HDR_LEN, (size_t)n - IPFIX_HDR_LEN), false);
+        break;
+    }
+    return ret ? 0 : FSN_E_MALFORMED;
+}
+
 struct fsn_dec_session *fsn_dec_session_new(const struct fsn_dec_limits *lim,
                                             const struct fsn_addr *exporter, uint8_t version,
                                             uint32_t domain)
@@ -127,6 +170,11 @@ size_t fsn_dec_memory(const struct fsn_dec_session *s)
 uint32_t fsn_dec_sampling(const struct fsn_dec_session *s)
 {
     return s->sampling;
+}
+
+bool fsn_dec_seq_known(const struct fsn_dec_session *s)
+{
+    return s->seq_valid;
 }
 
 void fsn_dec_expire(struct fsn_dec_session *s, uint64_t now_ms)
@@ -225,101 +273,130 @@ void fsn__pending_release(struct fsn__dec_ctx *x, uint16_t id)
 /*
  * Sequence-loss accounting, wrap-safe modulo 2^32. `n` is what this
  * datagram adds to the sequence: its records (v5, IPFIX RFC 7011 §3.1) or
- * 1 (v9, RFC 3954 §5.1 counts export packets).
+ * 1 (v9, RFC 3954 §5.1 counts export packets). W is the reorder window.
  *  - in order (seq == expected): nothing lost;
- *  - ahead by d < 2^31: d units lost; they stay "outstanding" (at most the
- *    reorder window's worth) in case they arrive late;
+ *  - ahead by d <= W: d units lost; they stay "outstanding" (at most W
+ *    of them) in case they arrive late;
  *  - behind, inside the gaps seen lately (at or after the start of the
- *    outstanding gaps, within the reorder window, ending before the
- *    expected number) and no bigger than what is outstanding: a late
- *    datagram; its units come off `lost`, the expected number stays;
- *  - any other step back: the exporter restarted (or repeated a datagram):
- *    resynchronize, count a reset, count no loss.
+ *    outstanding gaps, within W, ending before the expected number) and no
+ *    bigger than what is outstanding: a late datagram; its units come off
+ *    `lost`, the expected number stays;
+ *  - ahead by more than W (a jump) or any other step back (a reset): the
+ *    datagram leaves the line. The sequence follows it, but the number the
+ *    line expected is kept, and the next datagram decides: if it follows
+ *    the new line (in order, or ahead by at most W), the step was the
+ *    exporter's and a jump's units count as lost now; if it follows the old
+ *    line instead, the datagram that left it was no part of the exporter's
+ *    sequence (a duplicate, a spoofed or corrupted number): `off_sequence`,
+ *    nothing lost, and the old line goes on. So one stray datagram can
+ *    neither add to `lost` nor, by moving the line, make the next genuine
+ *    datagram look like a gap. A datagram that follows neither line leaves
+ *    again (the unconfirmed line counts as off-sequence).
  * With the count unknown (IPFIX data without template) the next datagram
  * resynchronizes without counting.
  */
 static void seq_update(struct fsn_dec_session *s, uint32_t seq, uint32_t n, bool n_known)
 {
+    uint32_t w = s->lim.reorder_window;
     uint32_t ahead = seq - s->seq_next;
 
-    if (s->seq_valid && ahead != 0) {
-        if (ahead < 0x80000000u) {
-            uint64_t out = (uint64_t)s->seq_outstanding + ahead;
-            if (s->seq_outstanding == 0)
-                s->seq_gap_lo = s->seq_next;
-            s->c.lost += ahead;
-            s->seq_outstanding =
-                out > s->lim.reorder_window ? s->lim.reorder_window : (uint32_t)out;
-        } else {
-            uint32_t lag = s->seq_next - seq;
-            uint32_t span = s->seq_next - s->seq_gap_lo;
-            if (n_known && lag <= s->lim.reorder_window && lag <= span && n <= lag &&
-                n <= s->seq_outstanding) {
-                s->c.lost -= n;
-                s->seq_outstanding -= n;
-                s->c.reordered++;
-                return;
-            }
-            s->c.seq_resets++;
-            s->seq_outstanding = 0;
+    if (!s->seq_valid) {
+        s->seq_left = false;
+        goto follow;
+    }
+    if (s->seq_left) {
+        uint32_t back = seq - s->seq_prev;
+        /* An exact continuation of either line wins over a near one of the other. */
+        if (ahead == 0 || (back != 0 && ahead <= w)) {
+            s->c.lost += s->seq_held;
+            s->seq_left = false;
+        } else if (back <= w) {
+            s->c.off_sequence++;
+            s->seq_next = s->seq_prev;
+            s->seq_left = false;
+            ahead = seq - s->seq_next;
         }
     }
+    if (ahead == 0) {
+        /* In order. */
+    } else if (ahead <= w) {
+        uint64_t out = (uint64_t)s->seq_outstanding + ahead;
+        if (s->seq_outstanding == 0)
+            s->seq_gap_lo = s->seq_next;
+        s->c.lost += ahead;
+        s->seq_outstanding = out > w ? w : (uint32_t)out;
+    } else {
+        uint32_t lag = s->seq_next - seq;
+        uint32_t span = s->seq_next - s->seq_gap_lo;
+        uint32_t d;
+        if (ahead >= 0x80000000u && n_known && lag <= w && lag <= span && n <= lag &&
+            n <= s->seq_outstanding) {
+            s->c.lost -= n;
+            s->seq_outstanding -= n;
+            s->c.reordered++;
+            return;
+        }
+        /* Leave the line, remembering the last one a datagram followed. */
+        if (s->seq_left)
+            s->c.off_sequence++;
+        else
+            s->seq_prev = s->seq_next;
+        d = seq - s->seq_prev;
+        if (d < 0x80000000u) {
+            s->c.seq_jumps++;
+            s->seq_held = d;
+        } else {
+            s->c.seq_resets++;
+            s->seq_held = 0;
+        }
+        s->seq_left = true;
+        s->seq_outstanding = 0;
+    }
+follow:
     s->seq_valid = n_known;
     s->seq_next = seq + n;
 }
 
-/* Reads the v5 flow record at r (48 bytes, checked by the caller). */
-static void v5_record(struct fsn__dec_ctx *x, struct fsn_rd *r, uint32_t sampling)
+/*
+ * Reads the v5 flow record at p: 48 bytes, taken by the caller through a
+ * checked sub-cursor of exactly that length, so the fixed offsets below
+ * stay inside it (one check per record instead of one per field).
+ */
+static void v5_record(struct fsn__dec_ctx *x, const uint8_t *p, uint32_t sampling,
+                      const struct fsn_dec_meta *m)
 {
     struct fsn_flow f;
-    struct fsn_dec_meta m;
-    uint16_t in_if = 0, out_if = 0, src_as = 0, dst_as = 0;
-    uint32_t pkts = 0, octs = 0, first = 0, last = 0;
-    uint8_t pad = 0;
+    uint32_t first = fsn_load32(p + 24), last = fsn_load32(p + 28);
 
     memset(&f, 0, sizeof f);
     f.key.family = FSN_FAMILY_IPV4;
-    fsn_rd_bytes(r, f.key.src, 4);
-    fsn_rd_bytes(r, f.key.dst, 4);
-    fsn_rd_bytes(r, f.nexthop, 4);
-    fsn_rd_u16(r, &in_if);
-    fsn_rd_u16(r, &out_if);
-    fsn_rd_u32(r, &pkts);
-    fsn_rd_u32(r, &octs);
-    fsn_rd_u32(r, &first);
-    fsn_rd_u32(r, &last);
-    fsn_rd_u16(r, &f.key.sport);
-    fsn_rd_u16(r, &f.key.dport);
-    fsn_rd_u8(r, &pad);
-    fsn_rd_u8(r, &f.tcp_flags);
-    fsn_rd_u8(r, &f.key.proto);
-    fsn_rd_u8(r, &f.key.tos);
-    fsn_rd_u16(r, &src_as);
-    fsn_rd_u16(r, &dst_as);
-    fsn_rd_u8(r, &f.src_mask);
-    fsn_rd_u8(r, &f.dst_mask);
-    fsn_rd_skip(r, 2);
-    f.key.in_if = in_if;
-    f.out_if = out_if;
-    f.src_as = src_as;
-    f.dst_as = dst_as;
-    f.packets = (uint64_t)pkts * sampling;
-    f.octets = (uint64_t)octs * sampling;
+    memcpy(f.key.src, p, 4);
+    memcpy(f.key.dst, p + 4, 4);
+    memcpy(f.nexthop, p + 8, 4);
+    f.key.in_if = fsn_load16(p + 12);
+    f.out_if = fsn_load16(p + 14);
+    f.packets = (uint64_t)fsn_load32(p + 16) * sampling;
+    f.octets = (uint64_t)fsn_load32(p + 20) * sampling;
+    f.key.sport = fsn_load16(p + 32);
+    f.key.dport = fsn_load16(p + 34);
+    /* p[36] is padding. */
+    f.tcp_flags = p[37];
+    f.key.proto = p[38];
+    f.key.tos = p[39];
+    f.src_as = fsn_load16(p + 40);
+    f.dst_as = fsn_load16(p + 42);
+    f.src_mask = p[44];
+    f.dst_mask = p[45];
+    /* p[46..47] are padding. */
     f.sampling = sampling;
     f.first_ms = fsn__uptime_ms(&x->hdr, first);
     f.last_ms = fsn__uptime_ms(&x->hdr, last);
     if (f.first_ms > f.last_ms)
         f.first_ms = f.last_ms;
 
-    memset(&m, 0, sizeof m);
-    m.exporter = &x->s->exporter;
-    m.domain = x->s->domain;
-    m.version = FSN_DEC_V5;
-    m.direction = FSN_DEC_FORWARD;
-    m.export_ms = x->hdr.export_ms;
     x->s->c.records++;
     if (x->emit)
-        x->emit(x->arg, &f, &m);
+        x->emit(x->arg, &f, m);
 }
 
 /*
@@ -332,6 +409,7 @@ static void v5_decode(struct fsn__dec_ctx *x, struct fsn_rd r, size_t len)
     uint16_t version = 0, count = 0, sampling = 0;
     uint32_t uptime = 0, secs = 0, nsecs = 0, seq = 0, interval;
     uint8_t engine_type = 0, engine_id = 0;
+    struct fsn_dec_meta m;
 
     fsn_rd_u16(&r, &version);
     fsn_rd_u16(&r, &count);
@@ -352,8 +430,20 @@ static void v5_decode(struct fsn__dec_ctx *x, struct fsn_rd r, size_t len)
     interval = sampling & 0x3fff;
     if (interval < 1)
         interval = 1;
-    for (uint16_t i = 0; i < count; i++)
-        v5_record(x, &r, interval);
+    memset(&m, 0, sizeof m);
+    m.exporter = &x->s->exporter;
+    m.domain = x->s->domain;
+    m.version = FSN_DEC_V5;
+    m.direction = FSN_DEC_FORWARD;
+    m.export_ms = x->hdr.export_ms;
+    for (uint16_t i = 0; i < count; i++) {
+        struct fsn_rd rec;
+        if (!fsn_rd_sub(&r, V5_REC_LEN, &rec)) {
+            x->malformed = true; /* not reached: the length was checked against count */
+            return;
+        }
+        v5_record(x, rec.p, interval, &m);
+    }
     x->have_seq = true;
     x->seq = seq;
     x->nrecords = count;

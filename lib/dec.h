@@ -63,7 +63,9 @@ struct fsn_dec_counters {
     uint64_t options_records;  /* options data records decoded (sampling, init time) */
     uint64_t lost;             /* v5/IPFIX: records, v9: datagrams never received */
     uint64_t reordered;        /* late datagrams accepted inside the reorder window */
-    uint64_t seq_resets;       /* sequence restarts (exporter restart, duplicate) */
+    uint64_t seq_resets;       /* steps back: exporter restart, duplicate, stray datagram */
+    uint64_t seq_jumps;        /* steps ahead beyond the reorder window (held until the next) */
+    uint64_t off_sequence;     /* resets and jumps the next datagram refuted (not lost) */
     uint64_t notmpl_sets;      /* data sets that arrived before their template */
     uint64_t buffered_sets;    /* ... of those, kept to be decoded later */
     uint64_t buffered_records; /* records decoded from kept sets (also in `records`) */
@@ -98,6 +100,40 @@ struct fsn_dec_session;
  * FSN_E_BADVER for any other version.
  */
 int fsn_dec_peek(const uint8_t *data, size_t len, uint8_t *version, uint32_t *domain);
+
+/*
+ * Checks a datagram's framing before the caller creates state for it: the
+ * header, and that the sets (v9 flowsets) tile the message as their
+ * lengths say — what the decoder would refuse as malformed before looking
+ * at a single record. v5: a count of 1..30 and the length it implies;
+ * IPFIX: a message length of at least the header and at most the datagram.
+ * Returns 0, the errors of fsn_dec_peek(), or FSN_E_MALFORMED.
+ */
+int fsn_dec_check(const uint8_t *data, size_t len);
+
+/*
+ * A budget of templates shared by several sessions (all those of one
+ * exporter address, say), with an optional parent that is charged too (all
+ * sessions). Owned by the caller, which zeroes it and sets the bounds (0:
+ * none); it must outlive the sessions charged to it. A template that would
+ * take a pool past a bound is refused (the session's template_drops, the
+ * pool's `refused`); a redefinition that would is refused and the old
+ * definition withdrawn, so that data is never read with a stale template.
+ */
+struct fsn_dec_pool {
+    uint64_t max_templates, max_bytes; /* bounds; 0: none */
+    uint64_t templates, bytes;         /* held now by the sessions charged to it */
+    uint64_t refused;                  /* templates refused by this pool's bounds */
+    struct fsn_dec_pool *parent;       /* charged too; NULL: none */
+};
+
+/*
+ * Charges the session's templates to `pool` (and its parents) from now on,
+ * moving what the session holds from its previous pool (NULL: none) without
+ * checking bounds. The bytes charged per template are what it holds on the
+ * heap, its slot in the session's array included.
+ */
+void fsn_dec_set_pool(struct fsn_dec_session *s, struct fsn_dec_pool *pool);
 
 /*
  * Creates a session for one exporter, version and domain. `lim` may be
@@ -141,13 +177,22 @@ size_t fsn_dec_memory(const struct fsn_dec_session *s);
 /* The session's sampling interval from options data without a sampler id (0 = none). */
 uint32_t fsn_dec_sampling(const struct fsn_dec_session *s);
 
+/* True when the session knows the sequence number it expects next. */
+bool fsn_dec_seq_known(const struct fsn_dec_session *s);
+
+/* fsn_dec_save() flags. */
+#define FSN_DEC_SAVE_SEQ 1 /* include the sequence state (only exact at a clean stop) */
+
 /*
  * Serializes the session's templates and learned options state (sampling,
- * system init time) into buf[0..cap): a versioned, self-checking blob that
- * the caller may write to a file. Sets *len. FSN_E_SPACE when cap is too
- * small; fsn_dec_save_size() gives the size needed.
+ * system init time), and with FSN_DEC_SAVE_SEQ its sequence state, into
+ * buf[0..cap): a versioned, self-checking blob that the caller may write
+ * to a file. Sets *len. FSN_E_SPACE when cap is too small;
+ * fsn_dec_save_size() gives the size needed (the same with or without the
+ * flag).
  */
-int fsn_dec_save(const struct fsn_dec_session *s, uint8_t *buf, size_t cap, size_t *len);
+int fsn_dec_save(const struct fsn_dec_session *s, unsigned flags, uint8_t *buf, size_t cap,
+                 size_t *len);
 size_t fsn_dec_save_size(const struct fsn_dec_session *s);
 
 /*
@@ -159,11 +204,14 @@ int fsn_dec_saved_key(const uint8_t *buf, size_t len, struct fsn_addr *exporter,
 
 /*
  * Replaces the session's templates and options state with those of a saved
- * blob. Everything is validated first (format version, key, counts against
- * the session's limits, each template); on any error the session is left
- * unchanged. Returns 0, FSN_E_BADFILE (not a valid blob), FSN_E_RANGE (the
- * blob belongs to another key), FSN_E_LIMIT (beyond this session's limits)
- * or FSN_E_NOMEM.
+ * blob, and its sequence state when the blob carries one (the next
+ * datagram then counts the gap since the save). Everything is validated
+ * first (format version, key, counts against the session's limits and its
+ * pool, each template); on any error the session is left unchanged.
+ * Returns 0, FSN_E_BADFILE (not a valid blob), FSN_E_RANGE (the blob
+ * belongs to another key), FSN_E_LIMIT (beyond this session's limits or
+ * its pool's) or FSN_E_NOMEM. Blobs of format 1 (before sequence state)
+ * are read too.
  */
 int fsn_dec_restore(struct fsn_dec_session *s, const uint8_t *buf, size_t len);
 

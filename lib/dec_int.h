@@ -90,17 +90,21 @@ struct fsn_dec_session {
     size_t ntmpl;
     size_t tmpl_cap;
     size_t tmpl_bytes;
+    struct fsn_dec_pool *pool; /* charged for the templates; NULL: none */
 
     /* Data that came before its template, oldest first. */
     struct fsn__dec_pending *pend_head;
     struct fsn__dec_pending *pend_tail;
     size_t pend_bytes;
 
-    /* Sequence tracking (see fsn__seq_update in dec.c). */
+    /* Sequence tracking (see seq_update in dec.c). */
     bool seq_valid;
     uint32_t seq_next;
     uint32_t seq_outstanding;
     uint32_t seq_gap_lo; /* first number of the outstanding gaps */
+    bool seq_left;       /* the last datagram left the line: the next one decides */
+    uint32_t seq_prev;   /* ... the number the line it left expected */
+    uint32_t seq_held;   /* ... the units of its jump, lost if the next one follows it */
 
     /* Sampling and time learned from options data. */
     uint32_t sampling;
@@ -141,6 +145,9 @@ int fsn__tmpl_store(struct fsn__dec_ctx *x, struct fsn__dec_tmpl *t);
 bool fsn__tmpl_withdraw(struct fsn_dec_session *s, uint16_t id, bool options);
 void fsn__tmpl_withdraw_all(struct fsn_dec_session *s, bool options);
 void fsn__tmpl_clear(struct fsn_dec_session *s);
+
+/* The bytes a template is charged to its session's pool: its heap and its array slot. */
+size_t fsn__tmpl_cost(const struct fsn__dec_tmpl *t);
 
 /* dec.c: buffering of data before its template, and set dispatch. */
 void fsn__data_set(struct fsn__dec_ctx *x, uint16_t set_id, struct fsn_rd body);

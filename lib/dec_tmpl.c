@@ -37,6 +37,58 @@ static size_t tmpl_bytes(const struct fsn__dec_tmpl *t)
     return (size_t)t->nfields * sizeof *t->f + fsn__plan_bytes(t);
 }
 
+size_t fsn__tmpl_cost(const struct fsn__dec_tmpl *t)
+{
+    return tmpl_bytes(t) + sizeof *t;
+}
+
+/* The bytes the session's templates are charged to its pool. */
+static uint64_t session_cost(const struct fsn_dec_session *s)
+{
+    return s->tmpl_bytes + s->ntmpl * sizeof *s->tmpl;
+}
+
+/*
+ * Charges n templates of `bytes` to p and its parents if none of them goes
+ * past a bound; else counts the refusal (n templates, or the one being
+ * redefined when n is 0) in the pool that would have, and returns false.
+ */
+static bool pool_take(struct fsn_dec_pool *p, uint64_t n, uint64_t bytes)
+{
+    for (struct fsn_dec_pool *q = p; q; q = q->parent)
+        if ((q->max_templates && q->templates + n > q->max_templates) ||
+            (q->max_bytes && q->bytes + bytes > q->max_bytes)) {
+            q->refused += n ? n : 1;
+            return false;
+        }
+    for (; p; p = p->parent) {
+        p->templates += n;
+        p->bytes += bytes;
+    }
+    return true;
+}
+
+/* Adds (`sign` 1) or takes back (-1) a charge without looking at the bounds. */
+static void pool_charge(struct fsn_dec_pool *p, int sign, uint64_t n, uint64_t bytes)
+{
+    for (; p; p = p->parent) {
+        if (sign > 0) {
+            p->templates += n;
+            p->bytes += bytes;
+        } else {
+            p->templates -= n;
+            p->bytes -= bytes;
+        }
+    }
+}
+
+void fsn_dec_set_pool(struct fsn_dec_session *s, struct fsn_dec_pool *pool)
+{
+    pool_charge(s->pool, -1, s->ntmpl, session_cost(s));
+    s->pool = pool;
+    pool_charge(s->pool, 1, s->ntmpl, session_cost(s));
+}
+
 /* Frees what a template owns. */
 static void tmpl_release(struct fsn__dec_tmpl *t)
 {
@@ -87,6 +139,8 @@ static bool tmpl_same(const struct fsn__dec_tmpl *a, const struct fsn__dec_tmpl 
            memcmp(a->f, b->f, (size_t)a->nfields * sizeof *a->f) == 0;
 }
 
+static void remove_at(struct fsn_dec_session *s, size_t i);
+
 int fsn__tmpl_store(struct fsn__dec_ctx *x, struct fsn__dec_tmpl *t)
 {
     struct fsn_dec_session *s = x->s;
@@ -98,13 +152,23 @@ int fsn__tmpl_store(struct fsn__dec_ctx *x, struct fsn__dec_tmpl *t)
         if (tmpl_same(old, t)) {
             tmpl_release(t);
         } else {
+            uint64_t was = fsn__tmpl_cost(old), now = fsn__tmpl_cost(t);
+            /* Only what the new definition adds needs room. */
+            if (now > was && !pool_take(s->pool, 0, now - was)) {
+                tmpl_release(t);
+                remove_at(s, i);
+                s->c.template_drops++;
+                return FSN_E_LIMIT;
+            }
+            if (now < was)
+                pool_charge(s->pool, -1, 0, was - now);
             s->tmpl_bytes -= tmpl_bytes(old);
             tmpl_release(old);
             *old = *t;
             s->tmpl_bytes += tmpl_bytes(old);
         }
     } else {
-        if (s->ntmpl >= s->lim.max_templates) {
+        if (s->ntmpl >= s->lim.max_templates || !pool_take(s->pool, 1, fsn__tmpl_cost(t))) {
             tmpl_release(t);
             s->c.template_drops++;
             return FSN_E_LIMIT;
@@ -116,6 +180,7 @@ int fsn__tmpl_store(struct fsn__dec_ctx *x, struct fsn__dec_tmpl *t)
                 cap = s->lim.max_templates;
             grown = realloc(s->tmpl, cap * sizeof *grown);
             if (!grown) {
+                pool_charge(s->pool, -1, 1, fsn__tmpl_cost(t));
                 tmpl_release(t);
                 x->err = FSN_E_NOMEM;
                 return FSN_E_NOMEM;
@@ -136,6 +201,7 @@ int fsn__tmpl_store(struct fsn__dec_ctx *x, struct fsn__dec_tmpl *t)
 
 static void remove_at(struct fsn_dec_session *s, size_t i)
 {
+    pool_charge(s->pool, -1, 1, fsn__tmpl_cost(&s->tmpl[i]));
     s->tmpl_bytes -= tmpl_bytes(&s->tmpl[i]);
     tmpl_release(&s->tmpl[i]);
     memmove(&s->tmpl[i], &s->tmpl[i + 1], (s->ntmpl - i - 1) * sizeof *s->tmpl);
@@ -167,6 +233,7 @@ void fsn__tmpl_withdraw_all(struct fsn_dec_session *s, bool options)
 
 void fsn__tmpl_clear(struct fsn_dec_session *s)
 {
+    pool_charge(s->pool, -1, s->ntmpl, session_cost(s));
     for (size_t i = 0; i < s->ntmpl; i++)
         tmpl_release(&s->tmpl[i]);
     free(s->tmpl);
@@ -177,16 +244,25 @@ void fsn__tmpl_clear(struct fsn_dec_session *s)
 
 /*
  * The saved form, all big-endian:
- *   "FSNT" u16 format(1) u8 version u8 family addr[16] u32 domain
+ *   "FSNT" u16 format(2) u8 version u8 family addr[16] u32 domain
  *   u32 sampling u8 has_sys_init u64 sys_init_ms
+ *   u8 seq_flags u32 seq_next u32 seq_prev u32 seq_held
  *   u16 nsamplers { u64 id u32 interval }
  *   u16 ntemplates { u16 id u8 options u16 nscope u16 nfields { u32 pen u16 ie u16 len } }
  *   u32 FNV-1a of everything before it
  * Field lengths of 65535 are variable-length in IPFIX, as on the wire.
+ * seq_flags: SEQ_VALID (seq_next is the number expected next), SEQ_LEFT
+ * (the last datagram left the line; seq_prev and seq_held as in dec.c);
+ * 0 when the sequence state was not saved. Format 1 is the same without
+ * the seq_ fields (read, never written).
  */
 #define SAVE_MAGIC "FSNT"
-#define SAVE_FORMAT 1
-#define SAVE_HEAD (4 + 2 + 1 + 1 + 16 + 4 + 4 + 1 + 8 + 2 + 2)
+#define SAVE_FORMAT 2
+#define SAVE_HEAD_V1 (4 + 2 + 1 + 1 + 16 + 4 + 4 + 1 + 8 + 2 + 2)
+#define SAVE_SEQ (1 + 4 + 4 + 4)
+#define SAVE_HEAD (SAVE_HEAD_V1 + SAVE_SEQ)
+#define SEQ_VALID 1
+#define SEQ_LEFT 2
 
 static uint32_t fnv1a(const uint8_t *p, size_t n)
 {
@@ -208,9 +284,11 @@ size_t fsn_dec_save_size(const struct fsn_dec_session *s)
     return n;
 }
 
-int fsn_dec_save(const struct fsn_dec_session *s, uint8_t *buf, size_t cap, size_t *len)
+int fsn_dec_save(const struct fsn_dec_session *s, unsigned flags, uint8_t *buf, size_t cap,
+                 size_t *len)
 {
     struct fsn_wr w = fsn_wr_make(buf, cap);
+    bool seq = (flags & FSN_DEC_SAVE_SEQ) && s->seq_valid;
 
     *len = 0;
     if (cap < fsn_dec_save_size(s))
@@ -224,6 +302,10 @@ int fsn_dec_save(const struct fsn_dec_session *s, uint8_t *buf, size_t cap, size
     fsn_wr_u32(&w, s->sampling);
     fsn_wr_u8(&w, s->has_sys_init);
     fsn_wr_u64(&w, s->sys_init_ms);
+    fsn_wr_u8(&w, (uint8_t)(seq ? SEQ_VALID | (s->seq_left ? SEQ_LEFT : 0) : 0));
+    fsn_wr_u32(&w, seq ? s->seq_next : 0);
+    fsn_wr_u32(&w, seq && s->seq_left ? s->seq_prev : 0);
+    fsn_wr_u32(&w, seq && s->seq_left ? s->seq_held : 0);
     fsn_wr_u16(&w, (uint16_t)s->nsamplers);
     for (size_t i = 0; i < s->nsamplers; i++) {
         fsn_wr_u64(&w, s->samplers[i].id);
@@ -250,16 +332,15 @@ int fsn_dec_save(const struct fsn_dec_session *s, uint8_t *buf, size_t cap, size
 }
 
 /* Checks the magic, format and checksum; leaves r just after the format. */
-static int open_blob(const uint8_t *buf, size_t len, struct fsn_rd *r)
+static int open_blob(const uint8_t *buf, size_t len, struct fsn_rd *r, uint16_t *format)
 {
     uint8_t magic[4];
-    uint16_t format;
 
-    if (len < SAVE_HEAD + 4 || fnv1a(buf, len - 4) != fsn_load32(buf + len - 4))
+    if (len < SAVE_HEAD_V1 + 4 || fnv1a(buf, len - 4) != fsn_load32(buf + len - 4))
         return FSN_E_BADFILE;
     *r = fsn_rd_make(buf, len - 4);
-    if (!fsn_rd_bytes(r, magic, 4) || memcmp(magic, SAVE_MAGIC, 4) != 0 ||
-        !fsn_rd_u16(r, &format) || format != SAVE_FORMAT)
+    if (!fsn_rd_bytes(r, magic, 4) || memcmp(magic, SAVE_MAGIC, 4) != 0 || !fsn_rd_u16(r, format) ||
+        *format < 1 || *format > SAVE_FORMAT)
         return FSN_E_BADFILE;
     return 0;
 }
@@ -278,7 +359,8 @@ int fsn_dec_saved_key(const uint8_t *buf, size_t len, struct fsn_addr *exporter,
                       uint8_t *version, uint32_t *domain)
 {
     struct fsn_rd r;
-    int ret = open_blob(buf, len, &r);
+    uint16_t format;
+    int ret = open_blob(buf, len, &r, &format);
 
     if (ret == 0)
         ret = read_key(&r, exporter, version, domain);
@@ -292,28 +374,43 @@ static void free_tmpls(struct fsn__dec_tmpl *t, size_t n)
     free(t);
 }
 
+/* The sequence state of a saved blob. */
+struct saved_seq {
+    uint8_t flags;
+    uint32_t next, prev, held;
+};
+
 int fsn_dec_restore(struct fsn_dec_session *s, const uint8_t *buf, size_t len)
 {
     struct fsn_rd r;
     struct fsn_addr exporter;
     uint8_t version, has_init;
+    uint16_t format;
     uint32_t domain, sampling;
     uint64_t init_ms;
     uint16_t nsamp, ntmpl;
     struct fsn__dec_sampler samp[FSN__MAX_SAMPLERS];
+    struct saved_seq seq = {0, 0, 0, 0};
     struct fsn__dec_tmpl *tmpl = NULL;
     size_t bytes = 0;
     int ret;
 
     memset(samp, 0, sizeof samp);
-    if ((ret = open_blob(buf, len, &r)) != 0 ||
+    if ((ret = open_blob(buf, len, &r, &format)) != 0 ||
         (ret = read_key(&r, &exporter, &version, &domain)) != 0)
         return ret;
     if (version != s->version || domain != s->domain ||
         exporter.family != s->exporter.family || memcmp(exporter.a, s->exporter.a, 16) != 0)
         return FSN_E_RANGE;
     if (!fsn_rd_u32(&r, &sampling) || !fsn_rd_u8(&r, &has_init) || has_init > 1 ||
-        !fsn_rd_uint(&r, 8, &init_ms) || !fsn_rd_u16(&r, &nsamp) || nsamp > FSN__MAX_SAMPLERS)
+        !fsn_rd_uint(&r, 8, &init_ms))
+        return FSN_E_BADFILE;
+    if (format >= 2 &&
+        (!fsn_rd_u8(&r, &seq.flags) || (seq.flags & ~(SEQ_VALID | SEQ_LEFT)) != 0 ||
+         ((seq.flags & SEQ_LEFT) && !(seq.flags & SEQ_VALID)) || !fsn_rd_u32(&r, &seq.next) ||
+         !fsn_rd_u32(&r, &seq.prev) || !fsn_rd_u32(&r, &seq.held)))
+        return FSN_E_BADFILE;
+    if (!fsn_rd_u16(&r, &nsamp) || nsamp > FSN__MAX_SAMPLERS)
         return FSN_E_BADFILE;
     for (size_t i = 0; i < nsamp; i++) {
         if (!fsn_rd_uint(&r, 8, &samp[i].id) || !fsn_rd_u32(&r, &samp[i].interval))
@@ -358,7 +455,19 @@ int fsn_dec_restore(struct fsn_dec_session *s, const uint8_t *buf, size_t len)
         ret = FSN_E_BADFILE;
         goto fail;
     }
-    fsn__tmpl_clear(s);
+    /* The pool gets back what the session holds before it is asked for the new set. */
+    pool_charge(s->pool, -1, s->ntmpl, session_cost(s));
+    if (!pool_take(s->pool, ntmpl, bytes + ntmpl * sizeof *tmpl)) {
+        pool_charge(s->pool, 1, s->ntmpl, session_cost(s));
+        ret = FSN_E_LIMIT;
+        goto fail;
+    }
+    {
+        struct fsn_dec_pool *pool = s->pool;
+        s->pool = NULL; /* already given back */
+        fsn__tmpl_clear(s);
+        s->pool = pool;
+    }
     s->tmpl = tmpl;
     s->ntmpl = s->tmpl_cap = ntmpl;
     s->tmpl_bytes = bytes;
@@ -368,6 +477,14 @@ int fsn_dec_restore(struct fsn_dec_session *s, const uint8_t *buf, size_t len)
     s->sys_init_ms = init_ms;
     memcpy(s->samplers, samp, sizeof samp);
     s->nsamplers = nsamp;
+    if (seq.flags & SEQ_VALID) {
+        s->seq_valid = true;
+        s->seq_next = seq.next;
+        s->seq_left = (seq.flags & SEQ_LEFT) != 0;
+        s->seq_prev = seq.prev;
+        s->seq_held = seq.held;
+        s->seq_outstanding = 0;
+    }
     return 0;
 fail:
     /* calloc zeroed the entries not reached, and free(NULL) is a no-op. */

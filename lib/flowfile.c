@@ -391,10 +391,12 @@ static uint32_t exp_hash(const struct fsn_ff_exporter *x)
 static uint32_t exp_find(const struct fsn_ff_builder *b, const struct fsn_ff_exporter *x,
                          uint32_t *slot)
 {
-    uint32_t i = exp_hash(x) & (SLOTS - 1);
+    uint32_t i;
 
+    /* Records come in runs from one exporter: no hashing for those. */
     if (b->last && exp_eq(&b->exp[b->last - 1], x))
         return b->last - 1;
+    i = exp_hash(x) & (SLOTS - 1);
     /* At most 255 of 512 slots are used, so an empty slot always ends the probe. */
     while (b->slot[i]) {
         if (exp_eq(&b->exp[b->slot[i] - 1], x))
@@ -419,7 +421,9 @@ static bool nexthop_set(const uint8_t *nh, uint8_t family)
  * Encodes a record at p, which has room for RECORD_MAX bytes; returns the
  * byte after it. Written with plain stores rather than a checked cursor:
  * this runs for every record the collector receives, and the bound above
- * is checked once by the caller instead of per field.
+ * is checked once by the caller instead of per field. Each optional field
+ * sets its descriptor bit where it is written (one test per field), and
+ * the descriptor is stored in front at the end.
  */
 static uint8_t *encode_record(uint8_t *p, const struct fsn_flow *f, uint32_t xi,
                               uint64_t prev_end)
@@ -427,22 +431,9 @@ static uint8_t *encode_record(uint8_t *p, const struct fsn_flow *f, uint32_t xi,
     const struct fsn_flow_key *k = &f->key;
     size_t alen = fsn_family_addrlen(k->family);
     uint16_t d = k->family == FSN_FAMILY_IPV6 ? D_IPV6 : 0;
+    uint8_t *start = p;
 
-    d |= k->sport ? D_SPORT : 0;
-    d |= k->dport ? D_DPORT : 0;
-    d |= f->tcp_flags ? D_FLAGS : 0;
-    d |= k->tos ? D_TOS : 0;
-    d |= k->vlan ? D_VLAN : 0;
-    d |= k->in_if ? D_INIF : 0;
-    d |= f->out_if ? D_OUTIF : 0;
-    d |= f->src_as ? D_SRCAS : 0;
-    d |= f->dst_as ? D_DSTAS : 0;
-    d |= f->sampling != 1 ? D_SAMPLING : 0;
-    d |= nexthop_set(f->nexthop, k->family) ? D_NEXTHOP : 0;
-    d |= (f->src_mask || f->dst_mask) ? D_MASKS : 0;
-    d |= f->end_reason ? D_REASON : 0;
-
-    p = put16(p, d);
+    p += 2;
     *p++ = (uint8_t)xi;
     if (alen == 4) {
         memcpy(p, k->src, 4);
@@ -457,38 +448,63 @@ static uint8_t *encode_record(uint8_t *p, const struct fsn_flow *f, uint32_t xi,
     p = put_varint(p, f->octets);
     p = put_varint(p, zigzag(f->last_ms - prev_end));
     p = put_varint(p, zigzag(f->last_ms - f->first_ms));
-    if (d & D_SPORT)
+    if (k->sport) {
+        d |= D_SPORT;
         p = put16(p, k->sport);
-    if (d & D_DPORT)
-        p = put16(p, k->dport);
-    if (d & D_FLAGS)
-        *p++ = f->tcp_flags;
-    if (d & D_TOS)
-        *p++ = k->tos;
-    if (d & (D_VLAN | D_INIF | D_OUTIF | D_SRCAS | D_DSTAS | D_SAMPLING)) {
-        if (d & D_VLAN)
-            p = put_varint(p, k->vlan);
-        if (d & D_INIF)
-            p = put_varint(p, k->in_if);
-        if (d & D_OUTIF)
-            p = put_varint(p, f->out_if);
-        if (d & D_SRCAS)
-            p = put_varint(p, f->src_as);
-        if (d & D_DSTAS)
-            p = put_varint(p, f->dst_as);
-        if (d & D_SAMPLING)
-            p = put_varint(p, f->sampling);
     }
-    if (d & D_NEXTHOP) {
+    if (k->dport) {
+        d |= D_DPORT;
+        p = put16(p, k->dport);
+    }
+    if (f->tcp_flags) {
+        d |= D_FLAGS;
+        *p++ = f->tcp_flags;
+    }
+    if (k->tos) {
+        d |= D_TOS;
+        *p++ = k->tos;
+    }
+    if (k->vlan) {
+        d |= D_VLAN;
+        p = put_varint(p, k->vlan);
+    }
+    if (k->in_if) {
+        d |= D_INIF;
+        p = put_varint(p, k->in_if);
+    }
+    if (f->out_if) {
+        d |= D_OUTIF;
+        p = put_varint(p, f->out_if);
+    }
+    if (f->src_as | f->dst_as) {
+        if (f->src_as) {
+            d |= D_SRCAS;
+            p = put_varint(p, f->src_as);
+        }
+        if (f->dst_as) {
+            d |= D_DSTAS;
+            p = put_varint(p, f->dst_as);
+        }
+    }
+    if (f->sampling != 1) {
+        d |= D_SAMPLING;
+        p = put_varint(p, f->sampling);
+    }
+    if (nexthop_set(f->nexthop, k->family)) {
+        d |= D_NEXTHOP;
         memcpy(p, f->nexthop, alen);
         p += alen;
     }
-    if (d & D_MASKS) {
+    if (f->src_mask | f->dst_mask) {
+        d |= D_MASKS;
         *p++ = f->src_mask;
         *p++ = f->dst_mask;
     }
-    if (d & D_REASON)
+    if (f->end_reason) {
+        d |= D_REASON;
         *p++ = f->end_reason;
+    }
+    put16(start, d);
     return p;
 }
 

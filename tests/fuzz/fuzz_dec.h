@@ -43,6 +43,8 @@ static void fuzz_dec_run(uint8_t version, const uint8_t *data, size_t size)
     size_t emitted = 0, bound, len = 0;
     uint64_t now = 1000;
     uint8_t *blob;
+    /* Bounds below the session's own, so that the pools refuse too. */
+    struct fsn_dec_pool all = {0, 16384, 0, 0, 0, NULL}, pool = {12, 0, 0, 0, 0, &all};
 
     fsn_dec_limits_default(&lim);
     lim.max_templates = 16;
@@ -55,6 +57,7 @@ static void fuzz_dec_run(uint8_t version, const uint8_t *data, size_t size)
     exporter.a[0] = 192;
     if (!(s = fsn_dec_session_new(&lim, &exporter, version, FUZZ_DOMAIN)))
         return;
+    fsn_dec_set_pool(s, &pool);
     k = fsn_dec_counters(s);
     while (size >= 2) {
         size_t n = (size_t)data[0] << 8 | data[1];
@@ -79,7 +82,12 @@ static void fuzz_dec_run(uint8_t version, const uint8_t *data, size_t size)
                 memset(d + 12, 0, 3);
                 d[15] = FUZZ_DOMAIN;
             }
+            uint64_t was_malformed = k->malformed;
+            bool framed = fsn_dec_check(d, n) == 0;
             fsn_dec_datagram(s, d, n, now, fuzz_emit, &emitted);
+            /* What the framing check refuses, the decoder calls malformed too. */
+            if (!framed && n >= 2 && k->malformed == was_malformed)
+                abort();
             free(d);
         }
         data += n;
@@ -89,7 +97,9 @@ static void fuzz_dec_run(uint8_t version, const uint8_t *data, size_t size)
                                                  lim.max_fields * sizeof(struct fsn__dec_field) +
                                                  FSN__PLAN_MAX(lim.max_fields)) +
                 lim.max_buffered_bytes;
-        if (k->templates > lim.max_templates || fsn_dec_memory(s) > bound)
+        if (k->templates > lim.max_templates || fsn_dec_memory(s) > bound ||
+            pool.templates != k->templates || all.templates != k->templates ||
+            pool.bytes != all.bytes || all.bytes > all.max_bytes || pool.templates > 12)
             abort();
     }
     if (emitted != k->records + k->reverse_records)
@@ -97,7 +107,7 @@ static void fuzz_dec_run(uint8_t version, const uint8_t *data, size_t size)
 
     /* Persistence: what is saved restores, whole. */
     if ((blob = malloc(fsn_dec_save_size(s))) != NULL) {
-        if (fsn_dec_save(s, blob, fsn_dec_save_size(s), &len) != 0)
+        if (fsn_dec_save(s, FSN_DEC_SAVE_SEQ, blob, fsn_dec_save_size(s), &len) != 0)
             abort();
         r = fsn_dec_session_new(&lim, &exporter, version, FUZZ_DOMAIN);
         if (r) {
@@ -109,6 +119,9 @@ static void fuzz_dec_run(uint8_t version, const uint8_t *data, size_t size)
         free(blob);
     }
     fsn_dec_session_free(s);
+    /* A freed session gives back every charge. */
+    if (pool.templates || pool.bytes || all.templates || all.bytes)
+        abort();
 }
 
 /* The raw input as a saved blob: any answer but a crash is fine. */

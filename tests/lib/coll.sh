@@ -36,6 +36,17 @@ coll_summary() {
         }' "$1"
 }
 
+# coll_dropped LOG ADDR REASON: datagrams of ADDR dropped for REASON (the final
+# "dropped from ADDR:" line; 0 when there is none).
+coll_dropped() {
+    awk -v key="final: dropped from $2:" -v f="$3" '
+        index($0, key) {
+            sub(/.*final: dropped from [^ ]*: /, "")
+            for (i = 1; i < NF; i += 2) if ($i == f) n = $(i + 1)
+        }
+        END { print n + 0 }' "$1"
+}
+
 # coll_capture LOG FIELD: a counter of the replay's capture line.
 coll_capture() {
     awk -v f="$2" '
@@ -102,17 +113,19 @@ coll_stop() {
     stop_pid "$COLL_PID"
 }
 
-# udp_send PORT < HEXLINES: sends each line (hex bytes) as one UDP datagram, from
-# one socket, to 127.0.0.1:PORT.
+# udp_send PORT [SRC] < HEXLINES: sends each line (hex bytes) as one UDP datagram, from
+# one socket (bound to the loopback address SRC when given), to 127.0.0.1:PORT.
 udp_send() {
     python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+if len(sys.argv) > 2:
+    s.bind((sys.argv[2], 0))
 for line in sys.stdin:
     line = line.strip()
     if line:
         s.sendto(bytes.fromhex(line), ("127.0.0.1", int(sys.argv[1])))
-' "$1"
+' "$@"
 }
 
 # pcap_payloads PCAP: the UDP payload of each frame as one hex line (tshark).

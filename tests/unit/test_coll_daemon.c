@@ -143,7 +143,91 @@ static void test_tables(void)
     is_uint(s->n, COLL_SOURCES_MAX, "source table stops at its bound");
     is_uint(s->row[0].n[COLL_SRC_NOT_ALLOWED], 20, "the rest is counted in the catch-all row");
     is_uint(s->total[COLL_SRC_NOT_ALLOWED], 2 * (COLL_SOURCES_MAX + 10), "totals count everything");
+    is_uint(s->folded, 10, "the 10 sources dropped from least recently gave their rows up");
+    {
+        /* The newest source has a row of its own, the first one none. */
+        int newest = 0, first = 0;
+        for (size_t i = 1; i <= s->n; i++) {
+            if (s->row[i].addr.a[2] == (COLL_SOURCES_MAX + 9) >> 8 &&
+                s->row[i].addr.a[3] == (uint8_t)(COLL_SOURCES_MAX + 9))
+                newest = s->row[i].n[COLL_SRC_NOT_ALLOWED] == 2;
+            if (s->row[i].addr.a[2] == 0 && s->row[i].addr.a[3] == 0)
+                first = 1;
+        }
+        ok(newest && !first, "the sources dropping now keep their names");
+    }
     free(s);
+}
+
+/* A session of 192.0.2.ADDR, version 10, domain DOM. */
+static struct coll_exporter *mk(struct coll_exptab *t, uint8_t addr, uint32_t dom, uint64_t now)
+{
+    struct fsn_addr a;
+    struct coll_exporter *e;
+
+    memset(&a, 0, sizeof a);
+    a.family = 4;
+    a.a[0] = 192, a.a[2] = 2, a.a[3] = addr;
+    if ((e = coll_exptab_add(t, &a, 10, dom)) != NULL)
+        coll_exptab_heard(t, e, now);
+    return e;
+}
+
+static enum coll_src_why room(struct coll_exptab *t, uint8_t addr, uint64_t now,
+                              struct coll_exporter **victim)
+{
+    struct fsn_addr a;
+
+    memset(&a, 0, sizeof a);
+    a.family = 4;
+    a.a[0] = 192, a.a[2] = 2, a.a[3] = addr;
+    return coll_exptab_room(t, &a, now, 1000, victim);
+}
+
+/* Who makes room: unproven sessions first, per address and in the whole table. */
+static void test_room(void)
+{
+    struct coll_exptab t;
+    struct fsn_dec_limits lim;
+    struct coll_exporter *a0, *a1, *b0, *b1, *v;
+
+    fsn_dec_limits_default(&lim);
+    coll_exptab_init(&t, 4, &lim);
+    coll_exptab_bounds(&t, 2, 0, 0);
+    a0 = mk(&t, 1, 0, 10);
+    a1 = mk(&t, 1, 1, 20);
+    ok(a0 && a1 && !mk(&t, 1, 2, 30), "per address: a third session of 192.0.2.1 is refused");
+    ok(room(&t, 1, 30, &v) == COLL_SRC_NWHY && v == a0,
+       "per address: the unproven one heard from least recently makes room");
+    coll_exptab_prove(&t, a0);
+    ok(room(&t, 1, 30, &v) == COLL_SRC_NWHY && v == a1, "per address: ... even if it is newer");
+    coll_exptab_prove(&t, a1);
+    ok(room(&t, 1, 30, &v) == COLL_SRC_SOURCE_FULL && !v,
+       "per address: both proven and heard from lately: source full");
+    ok(room(&t, 1, 1010, &v) == COLL_SRC_NWHY && v == a0,
+       "per address: once one is silent for the timeout, it makes room");
+    ok(room(&t, 2, 30, &v) == COLL_SRC_NWHY && !v, "another address: room without a victim");
+
+    b0 = mk(&t, 2, 0, 40);
+    b1 = mk(&t, 2, 1, 50);
+    coll_exptab_heard(&t, b0, 60);
+    ok(b0 && b1 && room(&t, 3, 60, &v) == COLL_SRC_NWHY && v == b1,
+       "table full: the unproven session heard from least recently makes room");
+    coll_exptab_remove(&t, b1);
+    is_uint(t.n, 3, "removed: 3 sessions left");
+    ok(mk(&t, 3, 0, 70) != NULL && room(&t, 4, 70, &v) == COLL_SRC_NWHY && v == b0,
+       "table full again: the older unproven one goes next");
+    coll_exptab_prove(&t, b0);
+    coll_exptab_prove(&t, t.fresh.oldest);
+    ok(room(&t, 4, 70, &v) == COLL_SRC_TABLE_FULL && !v,
+       "every session proven and heard from lately: table full");
+    ok(room(&t, 4, 1015, &v) == COLL_SRC_NWHY && v == a0,
+       "... until the one heard from least recently is silent for the timeout");
+    is_uint(t.naddr, 3, "three addresses in the table");
+    coll_exptab_remove(&t, a0);
+    coll_exptab_remove(&t, a1);
+    is_uint(t.naddr, 2, "an address goes with its last session");
+    coll_exptab_fini(&t);
 }
 
 static void test_conf(void)
@@ -185,6 +269,7 @@ int main(void)
     test_udp();
     test_names();
     test_tables();
+    test_room();
     test_conf();
     return tap_done();
 }

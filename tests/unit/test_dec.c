@@ -952,8 +952,8 @@ static void test_persist(void)
     feed(a, &b, 0, NULL);
     is_uint(fsn_dec_counters(a)->templates, 3, "persist: three templates learnt");
 
-    is_int(fsn_dec_save(a, blob, 10, &len), FSN_E_SPACE, "persist: save into a small buffer");
-    is_int(fsn_dec_save(a, blob, sizeof blob, &len), 0, "persist: save");
+    is_int(fsn_dec_save(a, 0, blob, 10, &len), FSN_E_SPACE, "persist: save into a small buffer");
+    is_int(fsn_dec_save(a, 0, blob, sizeof blob, &len), 0, "persist: save");
     is_uint(len, fsn_dec_save_size(a), "persist: size as announced");
     ok(fsn_dec_saved_key(blob, len, &exp, &ver, &dom) == 0 && ver == 9 && dom == 42 &&
            exp.family == 4 && memcmp(exp.a, ea.a, 16) == 0,
@@ -993,7 +993,7 @@ static void test_persist(void)
     is_uint(len2, len, "persist: every truncation refused");
     memcpy(bad, blob, len);
     bad[4] = 0;
-    bad[5] = 2; /* format 2: unknown */
+    bad[5] = 3; /* format 3: unknown */
     is_int(fsn_dec_restore(bs, bad, len), FSN_E_BADFILE, "persist: unknown format refused");
     fsn_dec_limits_default(&lim);
     lim.max_templates = 2;

@@ -848,7 +848,7 @@ static void test_persist(void)
     set_end(&b, at);
     ipfix_end(&b);
     feed(a, &b, NULL);
-    ok(fsn_dec_save(a, blob, sizeof blob, &len) == 0 && fsn_dec_restore(r, blob, len) == 0,
+    ok(fsn_dec_save(a, 0, blob, sizeof blob, &len) == 0 && fsn_dec_restore(r, blob, len) == 0,
        "persist: IPFIX templates saved and restored");
     ok(fsn_dec_counters(r)->templates == 2 && fsn_dec_sampling(r) == 10,
        "persist: templates and sampling restored");

@@ -255,8 +255,8 @@ static bool run(uint8_t version, uint64_t seed, int n, size_t *records, size_t *
         }
         *records += fast_out.n;
         if (memcmp(fsn_dec_counters(fast), fsn_dec_counters(walk), sizeof(struct fsn_dec_counters)) ||
-            fsn_dec_save(fast, blob_f, sizeof blob_f, &save_f) != 0 ||
-            fsn_dec_save(walk, blob_w, sizeof blob_w, &save_w) != 0 || save_f != save_w ||
+            fsn_dec_save(fast, 0, blob_f, sizeof blob_f, &save_f) != 0 ||
+            fsn_dec_save(walk, 0, blob_w, sizeof blob_w, &save_w) != 0 || save_f != save_w ||
             memcmp(blob_f, blob_w, save_f) != 0) {
             diag("datagram %d: counters or saved state differ", it);
             same = false;
