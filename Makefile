@@ -166,11 +166,13 @@ $(O)/tools/%: bench/%.c $(LIBCOMMON) $(LIBFSN) $$(call tool_objs,$$*)
 	    $(PCAP_LIBS) $(call tool_libs,$*) -lm
 
 # A unit test links lib/ and common/, plus the modules of the program it names:
-# test_probe_*.c links probe/ modules, test_coll_*.c collector/, test_agg_*.c rrd/.
+# test_probe_*.c links probe/ modules, test_coll_*.c collector/, test_agg_*.c rrd/,
+# test_mrtg_*.c mrtg/.
 unit_extra = $(if $(filter test_probe%,$(1)),$(PROBE_MODS:%.c=$(O)/%.o) $(PCAP_LIBS)) \
              $(if $(filter test_coll%,$(1)),$(COLL_MODS:%.c=$(O)/%.o) $(RRD_MODS:%.c=$(O)/%.o) \
                  $(PCAP_LIBS) $(RRD_LIBS)) \
-             $(if $(filter test_agg%,$(1)),$(RRD_MODS:%.c=$(O)/%.o) $(RRD_LIBS))
+             $(if $(filter test_agg%,$(1)),$(RRD_MODS:%.c=$(O)/%.o) $(RRD_LIBS)) \
+             $(if $(filter test_mrtg%,$(1)),$(MRTG_MODS:%.c=$(O)/%.o) $(SNMPC_LIBS))
 # (The object filter lives in a variable: a '%' written in a pattern rule's prerequisites is
 # replaced by the stem before the secondary expansion.)
 unit_objs  = $(filter %.o,$(call unit_extra,$(1)))

@@ -39,6 +39,10 @@ static void usage(FILE *f)
             "                           all)\n"
             "  --top N                  only the N hosts with the most traffic (in + out)\n"
             "  --host-filter CIDR       only hosts within CIDR; repeatable (any may match)\n"
+            "  --host-services          also, for the hosts chosen (--top, --host-filter), a\n"
+            "                           target per service the host provides and per service\n"
+            "                           it uses (flowHostServiceTable), its other traffic\n"
+            "                           included\n"
             "  --link-speed BPS         link speed for MaxBytes, bits per second with an\n"
             "                           optional k, M, G or T (x1000): 100M, 1G, 10G\n"
             "                           (default 1G)\n"
@@ -85,6 +89,7 @@ enum {
     OPT_MAXREP,
     OPT_VERSION,
     OPT_NOGLOBAL,
+    OPT_HOSTSVC,
 };
 
 static const struct option long_opts[] = {
@@ -99,6 +104,7 @@ static const struct option long_opts[] = {
     {"mib-dir", required_argument, NULL, OPT_MIBDIR},
     {"max-repetitions", required_argument, NULL, OPT_MAXREP},
     {"no-global", no_argument, NULL, OPT_NOGLOBAL},
+    {"host-services", no_argument, NULL, OPT_HOSTSVC},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -156,16 +162,17 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
     return 0;
 }
 
+/* Sets want[0..MRTG_NTABLES) from --tables (the cells have an option of their own). */
 static int parse_tables(const char *list, bool want[MRTG_NKIND])
 {
     char buf[256], *save = NULL, *tok;
 
     snprintf(buf, sizeof buf, "%s", list);
-    memset(want, 0, MRTG_NKIND * sizeof want[0]);
+    memset(want, 0, MRTG_NTABLES * sizeof want[0]);
     for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
         int k;
 
-        for (k = 0; k < MRTG_NKIND; k++) {
+        for (k = 0; k < MRTG_NTABLES; k++) {
             const char *n = mrtg_kind_name((enum mrtg_kind)k);
             size_t len = strlen(n);
 
@@ -174,11 +181,11 @@ static int parse_tables(const char *list, bool want[MRTG_NKIND])
                 break;
         }
         if (strcmp(tok, "all") == 0) {
-            for (k = 0; k < MRTG_NKIND; k++)
+            for (k = 0; k < MRTG_NTABLES; k++)
                 want[k] = true;
             continue;
         }
-        if (k == MRTG_NKIND) {
+        if (k == MRTG_NTABLES) {
             fprintf(stderr, PROG ": --tables: unknown table \"%s\" (totals, exporters, hosts, "
                     "services, protocols)\n", tok);
             return -1;
@@ -427,6 +434,9 @@ static int parse_options(int argc, char **argv, struct mrtg_opts *o, const char 
         case OPT_NOGLOBAL:
             o->no_global = true;
             break;
+        case OPT_HOSTSVC:
+            o->want[MRTG_HOSTSVC] = true;
+            break;
         case 'q':
             *quiet = true;
             break;
@@ -507,7 +517,7 @@ int main(int argc, char **argv)
     char err[512], tmp[4096];
     unsigned long requests = 0;
     bool quiet = false;
-    size_t found[MRTG_NKIND] = {0}, chosen[MRTG_NKIND] = {0};
+    size_t found[MRTG_NKIND] = {0}, chosen[MRTG_NKIND] = {0}, hs_targets = 0;
     FILE *f = NULL;
     double t0 = now_s();
     int ret = 1, rc;
@@ -520,7 +530,7 @@ int main(int argc, char **argv)
     o.max_rep = 50;
     o.link_bps = 1000000000;
     o.link_text = "1G";
-    for (int k = 0; k < MRTG_NKIND; k++)
+    for (int k = 0; k < MRTG_NTABLES; k++)
         o.want[k] = true;
     mrtg_rows_init(&rows);
 
@@ -545,8 +555,9 @@ int main(int argc, char **argv)
         goto out;
     }
     mrtg_rows_add_total(&rows);
-    for (int k = MRTG_EXPORTER; k < MRTG_NKIND; k++) {
-        if (!o.want[k])
+    for (int k = MRTG_EXPORTER; k < MRTG_NTABLES; k++) {
+        /* The cells need the hosts, to choose among them, even without host targets. */
+        if (!o.want[k] && !(k == MRTG_HOST && o.want[MRTG_HOSTSVC]))
             continue;
         if (mrtg_rows_walk(snmp, (enum mrtg_kind)k, &rows, &requests, err, sizeof err) != 0) {
             fprintf(stderr, PROG ": %s: %s\n", mrtg_kind_name((enum mrtg_kind)k), err);
@@ -554,10 +565,23 @@ int main(int argc, char **argv)
         }
     }
     mrtg_rows_choose(&rows, &o);
-    for (size_t i = 0; i < rows.n; i++) {
-        found[rows.row[i].kind]++;
-        chosen[rows.row[i].kind] += rows.row[i].chosen;
+    if (o.want[MRTG_HOSTSVC] &&
+        mrtg_rows_cells(snmp, &rows, &o, &requests, err, sizeof err) != 0) {
+        fprintf(stderr, PROG ": %s: %s\n", mrtg_kind_name(MRTG_HOSTSVC), err);
+        goto out;
     }
+    for (size_t i = 0; i < rows.n; i++) {
+        const struct mrtg_row *x = &rows.row[i];
+
+        found[x->kind]++;
+        chosen[x->kind] += x->chosen;
+        if (x->kind == MRTG_HOSTSVC && x->chosen)
+            hs_targets += (mrtg_row_variants(x) & 1) + (mrtg_row_variants(x) >> 1);
+    }
+    if (o.want[MRTG_HOSTSVC] && found[MRTG_HOSTSVC] == 0)
+        fprintf(stderr, PROG ": warning: --host-services: the agent has no hosts x services "
+                "cells for the hosts chosen (is host-services on in the collector, and "
+                "flowagentx new enough to serve flowHostServiceTable?)\n");
     double t_walk = now_s() - t0;
 
     if (output) {
@@ -588,6 +612,9 @@ int main(int argc, char **argv)
             goto out;
         }
     }
+    if (!quiet && o.want[MRTG_HOSTSVC])
+        fprintf(stderr, PROG ": %s: %zu hosts x services cells, %zu targets\n", o.host,
+                found[MRTG_HOSTSVC], hs_targets);
     if (!quiet)
         fprintf(stderr,
                 PROG ": %s: %zu of %zu hosts, %zu services, %zu protocols, %zu exporters; "

@@ -7,6 +7,10 @@
  *
  * Targets poll two Counter64 objects each over SNMPv2c (version 2 in the
  * target's sixth field, "::::2") or SNMPv3 (":::::3" and SnmpOptions[]).
+ * A row makes one target, or one per variant (mrtg_row_variants): the
+ * totals' traffic and records; a hosts x services cell's two roles, each
+ * its in and out octets, so that "in" and "out" mean what they mean in
+ * every other target (to and from the local host).
  * OIDs are numeric by default: MRTG then needs no MIB file, and its own
  * MIB parser (SNMP_util) cannot mislead it; with --mib-dir they are
  * symbolic and LoadMIBs names NET-SNMP-MIB and FLOWSNMP-MIB.
@@ -32,13 +36,16 @@ struct what {
     bool records;               /* records per second, not octets */
 };
 
-static void what_of(const struct mrtg_row *row, bool records, struct what *w)
+/* The two roles of a cell, as variants 0 and 1 of its row. */
+static const char *const role_word[2] = {"provides", "uses"};
+
+static void what_of(const struct mrtg_row *row, unsigned variant, struct what *w)
 {
     memset(w, 0, sizeof *w);
     switch (row->kind) {
     case MRTG_TOTAL:
         w->kind_title = "Total";
-        if (records) {
+        if (variant) {
             w->sym_in = "flowRecordsReceived";
             w->sym_out = "flowRecordsLost";
             w->col_in = FSN_MIB_RECORDS;
@@ -83,6 +90,21 @@ static void what_of(const struct mrtg_row *row, bool records, struct what *w)
         w->table = FSN_MIB_PROTO_TABLE;
         w->col_in = FSN_MIB_PROTO_CTR0 + FSN_MIB_IN_OCTETS;
         w->col_out = FSN_MIB_PROTO_CTR0 + FSN_MIB_OUT_OCTETS;
+        break;
+    case MRTG_HOSTSVC:
+        w->kind_title = "Host service";
+        w->table = FSN_MIB_HOSTSVC_TABLE;
+        if (variant) {
+            w->sym_in = "flowHostServiceUsedInOctets";
+            w->sym_out = "flowHostServiceUsedOutOctets";
+            w->col_in = FSN_MIB_HS_USED0 + FSN_MIB_IN_OCTETS;
+            w->col_out = FSN_MIB_HS_USED0 + FSN_MIB_OUT_OCTETS;
+        } else {
+            w->sym_in = "flowHostServiceProvInOctets";
+            w->sym_out = "flowHostServiceProvOutOctets";
+            w->col_in = FSN_MIB_HS_PROV0 + FSN_MIB_IN_OCTETS;
+            w->col_out = FSN_MIB_HS_PROV0 + FSN_MIB_OUT_OCTETS;
+        }
         break;
     default:
         break;
@@ -208,16 +230,33 @@ static const char *exporter_format(long v)
     }
 }
 
+/* A cell's service as people read it: its name, or "other traffic" for the other cell. */
+static const char *cell_service(const struct mrtg_row *row)
+{
+    return strcmp(row->name, "other") == 0 ? "other traffic" : row->name;
+}
+
 /* The row's heading ("Host 10.1.0.5") and the detail line that names it. */
-static void describe(const struct mrtg_row *row, bool records, char *head, size_t hlen,
+static void describe(const struct mrtg_row *row, unsigned variant, char *head, size_t hlen,
                      char *detail, size_t dlen)
 {
     switch (row->kind) {
     case MRTG_TOTAL:
-        snprintf(head, hlen, records ? "Flow records received and lost" :
+        snprintf(head, hlen, variant ? "Flow records received and lost" :
                  "Traffic of all local hosts");
-        snprintf(detail, dlen, records ? "records from all exporters; lost: by sequence "
+        snprintf(detail, dlen, variant ? "records from all exporters; lost: by sequence "
                  "numbers" : "in: to local addresses; out: from local addresses");
+        break;
+    case MRTG_HOSTSVC:
+        /* "Host 10.1.0.5 provides https", "Other hosts use dns". */
+        if (row->family == 0)
+            snprintf(head, hlen, "Other hosts %s %s", variant ? "use" : "provide",
+                     cell_service(row));
+        else
+            snprintf(head, hlen, "Host %s %s %s", row->label, role_word[variant],
+                     cell_service(row));
+        snprintf(detail, dlen, variant ? "uses: the client (the other end's port is the "
+                 "service's)" : "provides: the server (its own port is the service's)");
         break;
     case MRTG_EXPORTER:
         snprintf(head, hlen, "Exporter %s, domain %u", row->label, (unsigned)row->domain);
@@ -255,18 +294,26 @@ static void put_row(FILE *f, const char *label, const char *value)
     fputs("</td></tr>\n", f);
 }
 
+/* The target name's suffix for a variant: the totals' records, a cell's role. */
+static const char *variant_suffix(const struct mrtg_row *row, unsigned variant)
+{
+    if (row->kind == MRTG_HOSTSVC)
+        return variant ? "_uses" : "_provides";
+    return variant ? "_records" : "";
+}
+
 static void put_target(FILE *f, const struct mrtg_opts *o, const struct mrtg_agent *a,
-                       const struct mrtg_row *row, bool records)
+                       const struct mrtg_row *row, unsigned variant)
 {
     struct what w;
     char name[MRTG_NAME_MAX + 16], head[512], detail[512], title[1024], buf[1024];
     char speed[64];
     const char *t;
 
-    what_of(row, records, &w);
-    snprintf(name, sizeof name, "%s%s", row->target, records ? "_records" : "");
+    what_of(row, variant, &w);
+    snprintf(name, sizeof name, "%s%s", row->target, variant_suffix(row, variant));
     t = name;
-    describe(row, records, head, sizeof head, detail, sizeof detail);
+    describe(row, variant, head, sizeof head, detail, sizeof detail);
     snprintf(title, sizeof title, "%s -- %s", head, agent_name(o, a));
 
     fprintf(f, "\n### %s >> %s", head, w.sym_in);
@@ -327,6 +374,18 @@ static void put_target(FILE *f, const struct mrtg_opts *o, const struct mrtg_age
     case MRTG_EXPORTER:
         put_row(f, "Exporter:", detail);
         break;
+    case MRTG_HOSTSVC:
+        if (row->family)
+            snprintf(buf, sizeof buf, "%s (IPv%d)", row->label, row->family);
+        else
+            snprintf(buf, sizeof buf, "local hosts without a cell for this service "
+                     "(max-hosts, host-services, max-host-services)");
+        put_row(f, "Host:", buf);
+        put_row(f, "Service:", strcmp(row->name, "other") == 0 ?
+                "other: traffic that matched no service, or did not fit host-services" :
+                row->name);
+        put_row(f, "Role:", detail);
+        break;
     default:
         put_row(f, "Counts:", detail);
     }
@@ -362,6 +421,11 @@ static void put_target(FILE *f, const struct mrtg_opts *o, const struct mrtg_age
     switch (row->kind) {
     case MRTG_HOST:
         snprintf(who, sizeof who, "%s", row->family ? row->label : "the other hosts");
+        break;
+    case MRTG_HOSTSVC:
+        /* "10.1.0.5 as https server", "the other hosts as dns clients". */
+        snprintf(who, sizeof who, "%s as %s %s%s", row->family ? row->label : "the other hosts",
+                 cell_service(row), variant ? "client" : "server", row->family ? "" : "s");
         break;
     case MRTG_TOTAL:
         snprintf(who, sizeof who, "local hosts");
@@ -418,6 +482,9 @@ int mrtg_cfg_write(FILE *f, const struct mrtg_opts *o, const struct mrtg_agent *
     fprintf(f, "# Hosts: %zu, services: %zu, protocols: %zu, exporters: %zu; "
             "link speed %s.\n", count[MRTG_HOST], count[MRTG_SERVICE], count[MRTG_PROTO],
             count[MRTG_EXPORTER], speed);
+    if (o->want[MRTG_HOSTSVC])
+        fprintf(f, "# Hosts x services: %zu cells of the hosts chosen, a target for each role "
+                "(provides, uses)\n# a cell has counted.\n", count[MRTG_HOSTSVC]);
 
     if (o->no_global) {
         fputs("#\n# Targets only (--no-global), for `Include:` in an mrtg.cfg that has "
@@ -459,9 +526,9 @@ banner:
 
             if (row->kind != (enum mrtg_kind)k || !row->chosen)
                 continue;
-            put_target(f, o, a, row, false);
-            if (row->kind == MRTG_TOTAL)
-                put_target(f, o, a, row, true);
+            for (unsigned v = 0; v < 2; v++)
+                if (mrtg_row_variants(row) & (1u << v))
+                    put_target(f, o, a, row, v);
         }
     }
     return ferror(f) ? -1 : 0;

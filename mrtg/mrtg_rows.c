@@ -15,9 +15,15 @@
  *   svc_https                   service name
  *   proto_tcp                   protocol name as the collector gives it (a
  *                               fixed table, else the number)
+ *   host_10.1.0.5_https         a hosts x services cell: the host's name, '_',
+ *                               the service name; host_10.1.0.5_other is the
+ *                               host's other cell, host_other_https the
+ *                               service's other hosts. The target adds the
+ *                               role: _provides or _uses (mrtg_cfg.c).
  * MRTG lower-cases target names and uses them as file names, so names keep
  * only [a-z0-9.-] and write any other byte (capitals and '_' included) as
- * _xx in lower-case hex: different names never meet.
+ * _xx in lower-case hex: different names never meet. (A cell's name is
+ * read from both ends: the address has no '_', the role no '_' either.)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,8 +36,8 @@ static const uint32_t mib_root[] = {FSN_MIB_ROOT};
 
 const char *mrtg_kind_name(enum mrtg_kind k)
 {
-    static const char *const names[MRTG_NKIND] = {"totals", "exporters", "hosts", "services",
-                                                  "protocols"};
+    static const char *const names[MRTG_NKIND] = {"totals",    "exporters", "hosts",
+                                                  "services",  "protocols", "host-services"};
     return k < MRTG_NKIND ? names[k] : "?";
 }
 
@@ -145,8 +151,33 @@ static size_t dec_inet(const uint32_t *idx, size_t len, uint8_t *family, uint8_t
     return 2 + alen;
 }
 
-/* Fills a row's identity from its index; returns 0, or -1 for an index the MIB forbids. */
-static int decode_index(struct mrtg_row *row)
+/* Decodes an IMPLIED service name (1 to 31 bytes, none 0) into row->name and its label. */
+static int dec_name(const uint32_t *idx, size_t len, struct mrtg_row *row, bool label)
+{
+    if (len < 1 || len > FSN_MIB_NAME_MAX)
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        if (idx[i] == 0 || idx[i] > 255)
+            return -1;
+        row->name[i] = (char)idx[i];
+    }
+    row->name[len] = '\0';
+    /* For people: the name with control bytes shown as '?'. */
+    for (size_t i = 0; label && i <= len; i++)
+        row->label[i] = (i < len && (uint8_t)row->name[i] < 0x20) ? '?' : row->name[i];
+    return 0;
+}
+
+/* The label of a host row or a cell: the address, or "other hosts". */
+static void host_label(struct mrtg_row *row)
+{
+    if (row->family == 0)
+        snprintf(row->label, sizeof row->label, "other hosts");
+    else
+        fsn_addr_format(row->family, row->addr, row->label, sizeof row->label);
+}
+
+int mrtg_row_decode(struct mrtg_row *row)
 {
     const uint32_t *idx = row->idx;
     size_t len = row->idxlen, used;
@@ -156,10 +187,13 @@ static int decode_index(struct mrtg_row *row)
         used = dec_inet(idx, len, &row->family, row->addr);
         if (used == 0 || used != len)
             return -1;
-        if (row->family == 0)
-            snprintf(row->label, sizeof row->label, "other hosts");
-        else
-            fsn_addr_format(row->family, row->addr, row->label, sizeof row->label);
+        host_label(row);
+        return 0;
+    case MRTG_HOSTSVC:
+        used = dec_inet(idx, len, &row->family, row->addr);
+        if (used == 0 || dec_name(idx + used, len - used, row, false) != 0)
+            return -1;
+        host_label(row);
         return 0;
     case MRTG_EXPORTER:
         used = dec_inet(idx, len, &row->family, row->addr);
@@ -169,18 +203,7 @@ static int decode_index(struct mrtg_row *row)
         fsn_addr_format(row->family, row->addr, row->label, sizeof row->label);
         return 0;
     case MRTG_SERVICE:
-        if (len < 1 || len > FSN_MIB_NAME_MAX)
-            return -1;
-        for (size_t i = 0; i < len; i++) {
-            if (idx[i] == 0 || idx[i] > 255)
-                return -1;
-            row->name[i] = (char)idx[i];
-        }
-        row->name[len] = '\0';
-        /* For people: the name with control bytes shown as '?'. */
-        for (size_t i = 0; i <= len; i++)
-            row->label[i] = (i < len && (uint8_t)row->name[i] < 0x20) ? '?' : row->name[i];
-        return 0;
+        return dec_name(idx, len, row, true);
     case MRTG_PROTO:
         if (len != 1 || idx[0] > 255)
             return -1;
@@ -229,7 +252,8 @@ int mrtg_target_name(const struct mrtg_row *row, char *out, size_t len)
         break;
     case MRTG_HOST:
     case MRTG_EXPORTER:
-        prefix = row->kind == MRTG_HOST ? "host_" : "exp_";
+    case MRTG_HOSTSVC:
+        prefix = row->kind == MRTG_EXPORTER ? "exp_" : "host_";
         if (row->family == 0)
             snprintf(addr, sizeof addr, "other");
         else
@@ -241,6 +265,14 @@ int mrtg_target_name(const struct mrtg_row *row, char *out, size_t len)
             snprintf(tail, sizeof tail, "%s-%u", addr, (unsigned)row->domain);
         else
             snprintf(tail, sizeof tail, "%s", addr);
+        if (row->kind == MRTG_HOSTSVC) {
+            /* The address part is plain; the service's is escaped after a '_'. */
+            if (strlen(prefix) + strlen(tail) + 1 >= len)
+                return -1;
+            snprintf(out, len, "%s%s_", prefix, tail);
+            pos = strlen(out);
+            return put_escaped(out, len, &pos, row->name);
+        }
         break;
     case MRTG_SERVICE:
         prefix = "svc_";
@@ -264,9 +296,16 @@ int mrtg_target_name(const struct mrtg_row *row, char *out, size_t len)
 }
 
 /* Which columns each table's walk reads. */
-static size_t walk_columns(enum mrtg_kind k, uint32_t *table, uint32_t cols[2])
+static size_t walk_columns(enum mrtg_kind k, uint32_t *table, uint32_t cols[4])
 {
     switch (k) {
+    case MRTG_HOSTSVC:
+        *table = FSN_MIB_HOSTSVC_TABLE;
+        cols[0] = FSN_MIB_HS_PROV0 + FSN_MIB_IN_OCTETS;
+        cols[1] = FSN_MIB_HS_PROV0 + FSN_MIB_OUT_OCTETS;
+        cols[2] = FSN_MIB_HS_USED0 + FSN_MIB_IN_OCTETS;
+        cols[3] = FSN_MIB_HS_USED0 + FSN_MIB_OUT_OCTETS;
+        return 4;
     case MRTG_HOST:
         *table = FSN_MIB_HOST_TABLE;
         cols[0] = FSN_MIB_HOST_CTR0 + FSN_MIB_IN_OCTETS;
@@ -306,16 +345,26 @@ static void set_text(char *dst, size_t len, const char *src)
     dst[n] = '\0';
 }
 
-int mrtg_rows_walk(struct mrtg_snmp *s, enum mrtg_kind k, struct mrtg_rows *r,
-                   unsigned long *requests, char *err, size_t errlen)
+/* a + b, or UINT64_MAX when that wraps: two counters near 2^64 must not make a small sum. */
+static uint64_t sat_add(uint64_t a, uint64_t b)
 {
-    uint32_t entry[ROOT_LEN + 3], table, cols[2];
-    size_t ncols = walk_columns(k, &table, cols);
+    return a + b < a ? UINT64_MAX : a + b;
+}
+
+/* Walks table k's rows under the index prefix under[0..underlen) (all: NULL) into r. */
+static int walk_rows(struct mrtg_snmp *s, enum mrtg_kind k, const uint32_t *under,
+                     size_t underlen, struct mrtg_rows *r, unsigned long *requests, char *err,
+                     size_t errlen)
+{
+    uint32_t entry[ROOT_LEN + 3], table, cols[4];
+    struct mrtg_walk w = {entry, ROOT_LEN + 3, cols, walk_columns(k, &table, cols), under,
+                          underlen};
     struct cells cs = {0};
     struct mrtg_row *row = NULL;
+    size_t first = r->n;
     int ret;
 
-    if (ncols == 0) {
+    if (w.ncols == 0) {
         snprintf(err, errlen, "internal: no table for %s", mrtg_kind_name(k));
         return -1;
     }
@@ -323,8 +372,7 @@ int mrtg_rows_walk(struct mrtg_snmp *s, enum mrtg_kind k, struct mrtg_rows *r,
     entry[ROOT_LEN] = FSN_MIB_OBJECTS;
     entry[ROOT_LEN + 1] = table;
     entry[ROOT_LEN + 2] = FSN_MIB_ENTRY;
-    ret = mrtg_snmp_walk(s, entry, ROOT_LEN + 3, cols, ncols, on_cell, &cs, requests, err,
-                         errlen);
+    ret = mrtg_snmp_walk(s, &w, on_cell, &cs, requests, err, errlen);
     if (ret == -2)
         snprintf(err, errlen, "out of memory");
     if (ret != 0) {
@@ -336,7 +384,7 @@ int mrtg_rows_walk(struct mrtg_snmp *s, enum mrtg_kind k, struct mrtg_rows *r,
         struct cell *c = &cs.c[i];
 
         if (!row || fsn_mib_oid_cmp(row->idx, row->idxlen, c->idx, c->idxlen) != 0) {
-            if (row && decode_index(row) != 0)
+            if (row && mrtg_row_decode(row) != 0)
                 drop_last(r, k); /* its index is not one the MIB allows */
             row = rows_push(r);
             if (!row) {
@@ -362,18 +410,20 @@ int mrtg_rows_walk(struct mrtg_snmp *s, enum mrtg_kind k, struct mrtg_rows *r,
         case MRTG_EXPORTER:
             row->version = (long)c->u64;
             break;
+        case MRTG_HOSTSVC:
+            /* Columns 0, 1: provided in, out; 2, 3: used in, out. */
+            row->octets[c->col / 2] = sat_add(row->octets[c->col / 2], c->u64);
+            break;
         default:
             break;
         }
     }
-    if (row && decode_index(row) != 0)
+    if (row && mrtg_row_decode(row) != 0)
         drop_last(r, k);
-    /* Labels and names now that every column is in. */
-    for (size_t i = 0; i < r->n; i++) {
+    /* Labels and names of the new rows now that every column is in. */
+    for (size_t i = first; i < r->n; i++) {
         struct mrtg_row *x = &r->row[i];
 
-        if (x->kind != k)
-            continue;
         if (k == MRTG_PROTO)
             snprintf(x->label, sizeof x->label, "%.40s", x->text);
         if (k == MRTG_PROTO && !x->text[0])
@@ -390,6 +440,48 @@ out:
         free(cs.c[i].str);
     free(cs.c);
     return ret;
+}
+
+int mrtg_rows_walk(struct mrtg_snmp *s, enum mrtg_kind k, struct mrtg_rows *r,
+                   unsigned long *requests, char *err, size_t errlen)
+{
+    return walk_rows(s, k, NULL, 0, r, requests, err, errlen);
+}
+
+int mrtg_rows_cells(struct mrtg_snmp *s, struct mrtg_rows *r, const struct mrtg_opts *o,
+                    unsigned long *requests, char *err, size_t errlen)
+{
+    size_t nrows = r->n;
+
+    /* One walk per chosen host, under its index: a few requests each, whatever --top is. */
+    for (size_t i = 0; i < nrows; i++) {
+        uint32_t under[FSN_MIB_INDEX_MAX];
+        size_t len = r->row[i].idxlen, first = r->n;
+
+        if (r->row[i].kind != MRTG_HOST || !r->row[i].chosen)
+            continue;
+        memcpy(under, r->row[i].idx, len * sizeof under[0]); /* r->row may move */
+        if (walk_rows(s, MRTG_HOSTSVC, under, len, r, requests, err, errlen) != 0)
+            return -1;
+        for (size_t j = first; j < r->n; j++)
+            r->row[j].chosen = true;
+    }
+    for (size_t i = 0; i < nrows; i++)
+        if (r->row[i].kind == MRTG_HOST)
+            r->row[i].chosen = r->row[i].chosen && o->want[MRTG_HOST];
+    return 0;
+}
+
+unsigned mrtg_row_variants(const struct mrtg_row *row)
+{
+    switch (row->kind) {
+    case MRTG_TOTAL:
+        return 3;
+    case MRTG_HOSTSVC:
+        return (row->octets[0] ? 1u : 0u) | (row->octets[1] ? 2u : 0u);
+    default:
+        return 1;
+    }
 }
 
 void mrtg_rows_add_total(struct mrtg_rows *r)
@@ -439,7 +531,7 @@ void mrtg_rows_choose(struct mrtg_rows *r, const struct mrtg_opts *o)
     for (size_t i = 0; i < r->n; i++) {
         struct mrtg_row *x = &r->row[i];
 
-        x->chosen = o->want[x->kind];
+        x->chosen = o->want[x->kind] || (x->kind == MRTG_HOST && o->want[MRTG_HOSTSVC]);
         if (x->kind != MRTG_HOST || !x->chosen)
             continue;
         if (x->family == 0) {
@@ -461,12 +553,10 @@ void mrtg_rows_choose(struct mrtg_rows *r, const struct mrtg_opts *o)
     nh = 0;
     for (size_t i = 0; i < r->n; i++) {
         const struct mrtg_row *x = &r->row[i];
-        uint64_t t = x->in_octets + x->out_octets;
 
         if (x->kind != MRTG_HOST || !x->chosen || x->family == 0)
             continue;
-        /* Saturate: two counters near 2^64 must not wrap to a small sum. */
-        hosts[nh].traffic = t < x->in_octets ? UINT64_MAX : t;
+        hosts[nh].traffic = sat_add(x->in_octets, x->out_octets);
         hosts[nh++].pos = i;
     }
     qsort(hosts, nh, sizeof *hosts, rank_cmp);

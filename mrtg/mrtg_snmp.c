@@ -282,28 +282,31 @@ static bool under(const oid *name, size_t len, const oid *prefix, size_t plen)
     return len > plen && snmp_oid_compare(name, plen, prefix, plen) == 0;
 }
 
-int mrtg_snmp_walk(struct mrtg_snmp *s, const uint32_t *entry, size_t entrylen,
-                   const uint32_t *cols, size_t ncols, mrtg_walk_fn fn, void *arg,
+int mrtg_snmp_walk(struct mrtg_snmp *s, const struct mrtg_walk *w, mrtg_walk_fn fn, void *arg,
                    unsigned long *requests, char *err, size_t errlen)
 {
     enum { MAXCOLS = 8 };
     oid col[MAXCOLS][OID_MAX], cur[MAXCOLS][OID_MAX];
-    size_t curlen[MAXCOLS], collen = entrylen + 1;
+    /* A column's OID is collen long; the walk stays under its first sublen sub-ids. */
+    size_t curlen[MAXCOLS], collen = w->entrylen + 1, sublen = collen + w->underlen;
+    size_t ncols = w->ncols;
     bool done[MAXCOLS];
     size_t active[MAXCOLS];
     uint32_t idx[OID_MAX];
     int ret = -1;
 
-    if (ncols == 0 || ncols > MAXCOLS || collen >= OID_MAX) {
+    if (ncols == 0 || ncols > MAXCOLS || sublen >= OID_MAX) {
         snprintf(err, errlen, "internal: bad walk request");
         return -1;
     }
     for (size_t c = 0; c < ncols; c++) {
-        for (size_t i = 0; i < entrylen; i++)
-            col[c][i] = entry[i];
-        col[c][entrylen] = cols[c];
-        memcpy(cur[c], col[c], collen * sizeof(oid));
-        curlen[c] = collen;
+        for (size_t i = 0; i < w->entrylen; i++)
+            col[c][i] = w->entry[i];
+        col[c][w->entrylen] = w->cols[c];
+        for (size_t i = 0; i < w->underlen; i++)
+            col[c][collen + i] = w->under[i];
+        memcpy(cur[c], col[c], sublen * sizeof(oid));
+        curlen[c] = sublen;
         done[c] = false;
     }
     for (;;) {
@@ -349,7 +352,7 @@ int mrtg_snmp_walk(struct mrtg_snmp *s, const uint32_t *entry, size_t entrylen,
 
             if (done[c])
                 continue;
-            if (v->type == SNMP_ENDOFMIBVIEW || !under(v->name, v->name_length, col[c], collen)) {
+            if (v->type == SNMP_ENDOFMIBVIEW || !under(v->name, v->name_length, col[c], sublen)) {
                 done[c] = true;
                 continue;
             }

@@ -6,10 +6,17 @@ ipaddress, its own name escaping, top-N ranking and prefix matching).
 
 Usage: mrtg_expect.py SPECFILE --agent HOST:PORT --sysname NAME [--link BPS] [--top N]
                       [--filter CIDR]... [--tables LIST] [--v3-user USER] [--names]
+                      [--cells CELLS]
 Prints one line per target, sorted: NAME|TARGET|MAXBYTES|TITLE, where TARGET is the
 value of Target[NAME] (OIDs, community@agent, version). With --names: the names only.
 Understands the spec lines create, host, service, proto and exporter with NAME=V or
 NAME+=V settings (the values only matter for the ranking) and `del`.
+
+--cells CELLS (flowmrtg --host-services): the hosts x services cells, lines
+"ADDR SERVICE pio poo pip pop uio uoo uip uop" as tests/lib/hostsvc_expect.py
+prints them ("-" for the other hosts); for each host chosen (and the other row
+when it is), a target per role whose octets are not zero. With --counters:
+"NAME IN OUT" per cell target instead, its octet counters as the cells give them.
 """
 import argparse
 import html
@@ -96,12 +103,14 @@ def main():
     ap.add_argument("--community", default="public")
     ap.add_argument("--v3-user")
     ap.add_argument("--names", action="store_true")
+    ap.add_argument("--cells")
+    ap.add_argument("--counters", action="store_true")
     a = ap.parse_args()
     hosts, services, protos, exporters = parse_spec(a.spec)
     tables = a.tables.split(",")
     agent = (a.v3_user or a.community) + "@" + a.agent + "::::" + ("3" if a.v3_user else "2")
     nets = [ipaddress.ip_network(f) for f in a.filter]
-    out = []
+    out, counters = [], []
 
     def add(name, obj_in, obj_out, maxbytes, head):
         target = "%s&%s:%s" % (obj_in, obj_out, agent)
@@ -123,13 +132,16 @@ def main():
             idx = inet_index(addr) + (dom,)
             add("exp_%s-%d" % (str(ip).replace(":", "-"), dom), obj(2, 6, idx), obj(2, 7, idx),
                 10000000, "Exporter %s, domain %d" % (ip, dom))
-    if "hosts" in tables:
+    chosen = []  # the hosts whose cells get targets: "other" or an ipaddress
+    if "hosts" in tables or a.cells:
         cand = []
         for addr, row in hosts.items():
             if addr == "other":
                 if not nets:
-                    add("host_other", obj(3, 3, (0, 0)), obj(3, 4, (0, 0)), link_bytes,
-                        "Other hosts")
+                    chosen.append("other")
+                    if "hosts" in tables:
+                        add("host_other", obj(3, 3, (0, 0)), obj(3, 4, (0, 0)), link_bytes,
+                            "Other hosts")
                 continue
             ip = ipaddress.ip_address(addr)
             if nets and not any(ip.version == n.version and ip in n for n in nets):
@@ -140,8 +152,40 @@ def main():
         if a.top:
             cand = cand[:a.top]
         for _, idx, ip in cand:
-            add("host_" + str(ip).replace(":", "-"), obj(3, 3, idx), obj(3, 4, idx), link_bytes,
-                "Host %s" % ip)
+            chosen.append(ip)
+            if "hosts" in tables:
+                add("host_" + str(ip).replace(":", "-"), obj(3, 3, idx), obj(3, 4, idx),
+                    link_bytes, "Host %s" % ip)
+    if a.cells:
+        want = set(str(h) for h in chosen)
+        for line in open(a.cells):
+            f = line.split()
+            if len(f) < 10:
+                continue
+            addr = "other" if f[0] == "-" else str(ipaddress.ip_address(f[0]))
+            if addr not in want:
+                continue
+            name, v = f[1], [int(x) for x in f[2:10]]
+            idx = inet_index(addr) + tuple(name.encode())
+            host = "other" if addr == "other" else addr.replace(":", "-")
+            what = "other traffic" if name == "other" else name
+            for role, (cin, cout), octets in (("provides", (4, 5), v[0] + v[1]),
+                                              ("uses", (10, 11), v[4] + v[5])):
+                if not octets:
+                    continue
+                if addr == "other":
+                    head = "Other hosts %s %s" % (role[:-1] if role == "provides" else "use",
+                                                  what)
+                else:
+                    head = "Host %s %s %s" % (addr, role, what)
+                tname = "host_%s_%s_%s" % (host, escape(name), role)
+                add(tname, obj(6, cin, idx), obj(6, cout, idx), link_bytes, head)
+                c = v[0:2] if role == "provides" else v[4:6]
+                counters.append("%s %d %d" % (tname, c[0], c[1]))
+    if a.counters:
+        for line in sorted(counters):
+            print(line)
+        return 0
     if "services" in tables:
         for name in services:
             idx = tuple(name.encode())
