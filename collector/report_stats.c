@@ -284,9 +284,10 @@ static uint8_t cell_group(bool provides, int dir)
 }
 
 /*
- * Hosts x services (docs/counting.md): for each local end, its row, and a
- * cell per service the flow matches in the end's role (provides: its own
- * port matched), or, when it matches none, the other cell. A flow without
+ * Hosts x services (docs/counting.md): for each local end, its row, and one
+ * cell: its primary service's (its own port's before the other end's, the
+ * first configured among equals) in the end's role (provides: its own port
+ * matched), or, when the flow matches no service, the other cell. A flow without
  * a local end is skipped (counted).
  */
 static int count_hostservice(struct rep_stats *st, const struct fsn_flow *f)
@@ -318,9 +319,11 @@ static int count_hostservice(struct rep_stats *st, const struct fsn_flow *f)
             if (count(st, &k, f) != 0)
                 return -1;
         }
-        for (size_t i = 0; i < n; i++) {
-            k.service = svc[i];
-            k.group = cell_group(agg_svc_provides(how[i], dir), dir);
+        if (n > 0) {
+            /* One cell per local end: its primary service (rrd/agg_svc.h). */
+            size_t pi = n > 1 ? agg_svc_primary(svc, how, n, dir) : 0;
+            k.service = svc[pi];
+            k.group = cell_group(agg_svc_provides(how[pi], dir), dir);
             if (count(st, &k, f) != 0)
                 return -1;
         }

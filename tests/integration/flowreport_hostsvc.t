@@ -65,9 +65,15 @@ for line in sys.stdin:
             continue
         r = rows.setdefault(h, [0] * 6)
         r[3 * d] += 1; r[3 * d + 1] += pk; r[3 * d + 2] += by
-        matched = [(n, inside(rs, proto, own)) for n, rs in svcs
-                   if inside(rs, proto, own) or inside(rs, proto, peer)]
-        if not matched:
+        # One cell per end: the first service of its own port (provides),
+        # else the first of the other end's port (uses), else "other".
+        mine = [n for n, rs in svcs if inside(rs, proto, own)]
+        theirs = [n for n, rs in svcs if inside(rs, proto, peer)]
+        if mine:
+            matched = [(mine[0], True)]
+        elif theirs:
+            matched = [(theirs[0], False)]
+        else:
             matched = [("other", proto in (6, 17, 132, 136) and own <= peer)]
         for n, provides in matched:
             c = cells.setdefault(h, {}).setdefault(n, [0] * 12)
@@ -126,8 +132,8 @@ H=$T/hand.fsn
 C=$T/flowsnmp.conf
 
 # By hand (bytes per host: 10.0.0.1 95702, 10.0.0.2 63650, 10.0.0.3 11752,
-# 2001:db8:1::5 7000). 10.0.0.1 is the client of https (and so of web: 443
-# is in both, and the flow counts for both), and of the local resolver
+# 2001:db8:1::5 7000). 10.0.0.1 is the client of https (443 is in web too,
+# but an end counts in one cell: the first configured service), and of the local resolver
 # 10.0.0.2, which also asks 192.0.2.53 from port 53 (53 <-> 53 counts as
 # provided). 10.0.0.3: no service; sshd on 22 < 60000 provides, 33000 >
 # 8443 uses, ICMP and GRE (no ports) use. 192.0.2.1 -> 198.51.100.1 is
@@ -135,11 +141,9 @@ C=$T/flowsnmp.conf
 HDR="host,service,provided_in_flows,provided_in_packets,provided_in_bytes,provided_out_flows,provided_out_packets,provided_out_bytes,used_in_flows,used_in_packets,used_in_bytes,used_out_flows,used_out_packets,used_out_bytes"
 is "$("$FR" -R "$H" -c "$C" -s host/service -o csv)" "$HDR
 10.0.0.1,https,0,0,0,0,0,0,1,12,90000,1,10,5000
-10.0.0.1,web,0,0,0,0,0,0,1,12,90000,1,10,5000
 10.0.0.1,dns,0,0,0,0,0,0,1,2,300,1,2,150
 10.0.0.1,other,0,0,0,0,0,0,0,0,0,1,3,252
 10.0.0.2,https,1,30,3000,1,40,60000,0,0,0,0,0,0
-10.0.0.2,web,1,30,3000,1,40,60000,0,0,0,0,0,0
 10.0.0.2,dns,2,3,270,2,3,380,0,0,0,0,0,0
 10.0.0.2,other,0,0,0,0,0,0,0,0,0,0,0,0
 10.0.0.3,other,1,50,4000,0,0,0,1,3,252,2,12,7500
@@ -151,11 +155,11 @@ is "$(records "$T/hand.spec" | python3 "$T/ref.py" "$C" bytes 0)" \
     "$("$FR" -R "$H" -c "$C" -s hostservice -o csv)" "ref.py agrees with the hand computation"
 # By packets: 10.0.0.2 76, 10.0.0.3 65, 10.0.0.1 29, 2001:db8:1::5 7; by
 # flows 10.0.0.2 6, 10.0.0.1 5, 10.0.0.3 4: -n 2 keeps every cell of the two,
-# by flows too (10.0.0.2: dns 4, https 2, web 2; 10.0.0.1: 2 each, by name).
+# by flows too (10.0.0.2: dns 4, https 2; 10.0.0.1: 2 each, by name).
 is "$("$FR" -R "$H" -c "$C" -s host/service/packets -n 0 -o csv | cut -d, -f1 | uniq | tr '\n' ' ')" \
     "host 10.0.0.2 10.0.0.3 10.0.0.1 2001:db8:1::5 " "/packets: hosts by in + out packets"
 is "$("$FR" -R "$H" -c "$C" -s hostservice/flows -n 2 -o csv | cut -d, -f1,2 | tr '\n' ' ')" \
-    "host,service 10.0.0.2,dns 10.0.0.2,https 10.0.0.2,web 10.0.0.2,other 10.0.0.1,dns 10.0.0.1,https 10.0.0.1,web 10.0.0.1,other " \
+    "host,service 10.0.0.2,dns 10.0.0.2,https 10.0.0.2,other 10.0.0.1,dns 10.0.0.1,https 10.0.0.1,other " \
     "/flows -n 2: the top 2 hosts, each with all its cells"
 for o in packets flows; do
     is "$("$FR" -R "$H" -c "$C" -s "hostservice/$o" -n 0 -o csv)" \
@@ -182,7 +186,7 @@ import csv, json, sys
 rows = json.load(open(sys.argv[1]))
 table = list(csv.reader(open(sys.argv[2])))
 head, body = table[0], table[1:]
-assert len(rows) == len(body) == 11, (len(rows), len(body))
+assert len(rows) == len(body) == 9, (len(rows), len(body))
 for obj, line in zip(rows, body):
     assert list(obj) == head, (list(obj), head)
     assert isinstance(obj["host"], str) and isinstance(obj["service"], str), obj
@@ -196,7 +200,7 @@ is "$("$FR" -R "$T/hand.fsn" -t 1800000000 -c "$C" -s hostservice -o json)" "[]"
 sed '/^$/,$d' "$T/m.txt" >"$T/table.txt"
 is "$(awk '{ print length($0) }' "$T/table.txt" | sort -u | wc -l)" 1 \
     "text: the two header lines and the rows line up (equal widths)"
-is "$(wc -l <"$T/table.txt")" 13 "text: two header lines, 11 rows"
+is "$(wc -l <"$T/table.txt")" 11 "text: two header lines, 9 rows"
 is "$(head -1 "$T/table.txt" | sed 's/  */ /g')" " provided in provided out used in used out" \
     "text: the groups"
 is "$(sed -n 2p "$T/table.txt" | sed 's/  */ /g')" \
