@@ -316,16 +316,20 @@ static void ref_cell(const struct agg_conf *c, uint8_t family, const uint8_t *ho
             uint16_t peer = dir == 0 ? f->key.sport : f->key.dport;
             uint8_t p = f->key.proto;
             bool matched = false, prov = false, counts = false;
+            int mine = -1, theirs = -1;
             if (f->key.family != family || memcmp(me, host, 16) != 0 || !ref_local(c, family, me))
                 continue;
+            /* One cell per end: the first service of its own port, else of the other end's. */
             for (size_t s = 0; s < c->nservices; s++) {
-                bool m =
-                    in_service(&c->services[s], p, own) || in_service(&c->services[s], p, peer);
-                matched |= m;
-                if (m && s == svc) {
-                    counts = true;
-                    prov = in_service(&c->services[s], p, own);
-                }
+                if (mine < 0 && in_service(&c->services[s], p, own))
+                    mine = (int)s;
+                if (theirs < 0 && in_service(&c->services[s], p, peer))
+                    theirs = (int)s;
+            }
+            matched = mine >= 0 || theirs >= 0;
+            if (matched && (mine >= 0 ? mine : theirs) == (int)svc) {
+                counts = true;
+                prov = mine >= 0;
             }
             if (svc == REP_HS_OTHER && !matched) {
                 counts = true;
