@@ -83,7 +83,7 @@ int daemon_pidfile_remove(const char *path)
     if (path && unlink(path) == 0)
         ret = 0;
     else if (ftruncate(pid_fd, 0) != 0)
-        ret = -1; /* nothing more to be done: the lock goes with the process */
+        ret = -1; /* neither removed nor emptied: nothing more can be done */
     close(pid_fd);
     pid_fd = -1;
     return ret;
