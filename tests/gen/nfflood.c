@@ -7,6 +7,8 @@
  *   nfflood -m tiny|empty [-n DATAGRAMS] [-o FIRST] OUTPUT
  *   nfflood -m templates [-D DOMAINS] [-T TEMPLATES] [-F FIELDS] [-M BYTES] [-o FIRST] OUTPUT
  *   OUTPUT: -s HOST:PORT [-B SRCADDR]  |  -w FILE.pcap [-A SRCADDR] [-a ADDRS]
+ *   (-w - writes the pcap to stdout, for flowcollectd -r -: a flood of 135 MB
+ *   needs no disk then)
  *
  * tiny: 24-byte datagrams, an IPFIX header whose length claims 65535 bytes,
  *   observation domain (FIRST + i) * 2654435761 mod 2^32 for datagram i (all
@@ -18,7 +20,8 @@
  * Sequence numbers are 0 (no data records). The pcap's frames go from
  * SRCADDR (default 192.0.2.66) port 40000 to 198.51.100.10:2055, 1 us apart
  * from 2023-11-14 22:13:20 UTC; with -a, datagram i comes from SRCADDR +
- * (i mod ADDRS) instead. Prints "datagrams D templates T bytes B".
+ * (i mod ADDRS) instead. Prints "datagrams D templates T bytes B" (on stderr
+ * with -w -).
  * Exit 0, 1 on errors, 2 on usage.
  */
 #include <arpa/inet.h>
@@ -219,7 +222,8 @@ int main(int argc, char **argv)
             usage();
         o.src = ntohl(o.src);
         o.nsrc = (uint32_t)nsrc;
-        if (!(o.pcap = fopen(file, "wb")) || fwrite(g, 1, sizeof g, o.pcap) != sizeof g) {
+        o.pcap = strcmp(file, "-") == 0 ? stdout : fopen(file, "wb");
+        if (!o.pcap || fwrite(g, 1, sizeof g, o.pcap) != sizeof g) {
             perror(file);
             return 1;
         }
@@ -268,7 +272,7 @@ int main(int argc, char **argv)
     }
     if (o.fd >= 0)
         close(o.fd);
-    printf("datagrams %llu templates %llu bytes %llu\n", (unsigned long long)o.datagrams,
-           (unsigned long long)tmpl, (unsigned long long)o.bytes);
+    fprintf(o.pcap == stdout ? stderr : stdout, "datagrams %llu templates %llu bytes %llu\n",
+            (unsigned long long)o.datagrams, (unsigned long long)tmpl, (unsigned long long)o.bytes);
     return 0;
 }
