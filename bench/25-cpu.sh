@@ -116,7 +116,7 @@ avoid_step_close() {
 
 # run RECEIVER FMT RATE: one measurement; sets NS (CPU ns per record) and VERDICT.
 run() {
-    local rx=$1 fmt=$2 rate=$3 port pid got want c0 c1 seq0 total_flows total_packets total_dgrams steps=
+    local rx=$1 fmt=$2 rate=$3 port pid got want c0 c1 seq0 total_flows total_packets total_dgrams steps= started
     port=$(free_port udp)
     case $rx in
     fc-files|fc-full)
@@ -126,6 +126,7 @@ run() {
         fc_start "$W/fc.conf" ;;
     *) peer_start "$rx" "$port" ;;
     esac
+    started=$?
     pid=$PEER_PID
     send "$fmt" "$rate" "$port" "$WARM" 0
     seq0=$SENT_FLOWS total_flows=$SENT_FLOWS total_packets=$SENT_PACKETS total_dgrams=$SENT_DGRAMS
@@ -154,7 +155,9 @@ run() {
     [ "$rx" = nfacctd ] && want=$total_packets
     got=${got:-0}
     NS=$(echo "($c1 - $c0) / $SENT_FLOWS" | bc -l)
-    if [ "$(echo "$SENT_RATE < $rate * 0.98" | bc -l)" = 1 ]; then
+    if [ "$started" != 0 ]; then
+        VERDICT="DID NOT START (see $W)"
+    elif [ "$(echo "$SENT_RATE < $rate * 0.98" | bc -l)" = 1 ]; then
         VERDICT=$(printf 'SENDER SLOW (%.0f/s)' "$SENT_RATE")
     elif [ "$got" != "$want" ]; then
         VERDICT="LOSSY: lost $((want - got)) of $want"
@@ -200,7 +203,12 @@ for rx in $receivers; do
     for fmt in 5 10; do for rate in $RATES; do
         ns=${R[$fmt,$rate,$rx]} ref=${R[$fmt,$rate,nfcapd]} mark=
         [ "${V[$fmt,$rate,$rx]}" = lossless ] || mark='!'
-        printf ' %6.0f %5.2fx%-3s' "$ns" "$(echo "$ns / $ref" | bc -l)" "$mark"
+        # A receiver that got nothing (it did not start) has no ratio.
+        if [ "$(echo "$ref > 0" | bc -l)" = 1 ]; then
+            printf ' %6.0f %5.2fx%-3s' "$ns" "$(echo "$ns / $ref" | bc -l)" "$mark"
+        else
+            printf ' %6.0f %6s%-3s' "$ns" "-" "$mark"
+        fi
     done; done
     echo
 done
