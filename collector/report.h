@@ -71,19 +71,16 @@ struct rep_counts {
 };
 
 /*
- * The counters a hostservice table keeps per local host: its row (each
- * flow once per direction, as in flowHostTable), and per cell (host,
- * service) the provided and used role, each in and out.
+ * The counters a hostservice table keeps per cell (local host, service):
+ * the provided and the used role, each in and out.
  */
 enum rep_hs_group {
     REP_HS_PROV_IN,
     REP_HS_PROV_OUT,
     REP_HS_USED_IN,
     REP_HS_USED_OUT,
-    REP_HS_ROW_IN,
-    REP_HS_ROW_OUT,
 };
-#define REP_HS_CELL_GROUPS 4    /* the groups of a cell: REP_HS_PROV_IN .. REP_HS_USED_OUT */
+#define REP_HS_CELL_GROUPS 4    /* the groups of a cell */
 #define REP_HS_OTHER UINT16_MAX /* the service of the other cell (flows that match none) */
 
 /* The value of a statistics key; every byte is set (keys are hashed as bytes). */
@@ -225,7 +222,7 @@ struct rep_hs_cell {
 struct rep_hs_host {
     uint8_t family;
     uint8_t addr[16];
-    struct rep_counts row[2];  /* in, out: the host's row, each flow once */
+    struct rep_counts row[2];  /* in, out: the host's row, each flow once (its cells' sum) */
     uint64_t total;            /* the ordering figure: in + out of the row */
     struct rep_hs_cell *cells; /* service cells by total, then the other cell (always there) */
     size_t ncells;

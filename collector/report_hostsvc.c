@@ -64,6 +64,11 @@ static int by_cell(const void *a, const void *b)
     return rep_kval_cmp(&((const struct rep_row *)a)->k, &((const struct rep_row *)b)->k);
 }
 
+static bool same_host(const struct rep_kval *a, const struct rep_kval *b)
+{
+    return a->family == b->family && memcmp(a->addr, b->addr, 16) == 0;
+}
+
 static uint64_t pick(const struct rep_counts *c, enum rep_order o)
 {
     return o == REP_BY_BYTES ? c->bytes : o == REP_BY_PACKETS ? c->packets : c->flows;
@@ -108,15 +113,27 @@ static struct rep_hs_cell *cell_of(struct rep_hs_host *h, const struct rep_local
     return c;
 }
 
-/* The ordering figures of a host and its cells. */
+static void add_to(struct rep_counts *sum, const struct rep_counts *c)
+{
+    sum->flows += c->flows;
+    sum->packets += c->packets;
+    sum->bytes += c->bytes;
+}
+
+/* A host's row, the sum of its cells (one per flow and direction), and the ordering figures. */
 static void set_totals(struct rep_hs_host *h, enum rep_order o)
 {
-    h->total = pick(&h->row[0], o) + pick(&h->row[1], o);
     for (size_t j = 0; j < h->ncells; j++) {
+        const struct rep_hs_cell *c = &h->cells[j];
+        add_to(&h->row[0], &c->c[REP_HS_PROV_IN]);
+        add_to(&h->row[0], &c->c[REP_HS_USED_IN]);
+        add_to(&h->row[1], &c->c[REP_HS_PROV_OUT]);
+        add_to(&h->row[1], &c->c[REP_HS_USED_OUT]);
         h->cells[j].total = 0;
         for (int g = 0; g < REP_HS_CELL_GROUPS; g++)
             h->cells[j].total += pick(&h->cells[j].c[g], o);
     }
+    h->total = pick(&h->row[0], o) + pick(&h->row[1], o);
 }
 
 int rep_hs_build(const struct rep_stats *st, const struct rep_local *l, enum rep_order order,
@@ -132,18 +149,17 @@ int rep_hs_build(const struct rep_stats *st, const struct rep_local *l, enum rep
     if (n < 0)
         goto out;
     qsort(rows, (size_t)n, sizeof *rows, by_cell);
-    /*
-     * Each host has at least one row of its own (ROW_IN or ROW_OUT) and one
-     * of a cell, so there are at most n / 2 hosts, and at most n cells with
-     * the other cells that no row made.
-     */
-    m->hosts = calloc((size_t)n / 2 + 1, sizeof *m->hosts);
-    m->cellv = calloc((size_t)n + 1, sizeof *m->cellv);
+    /* At most a cell per row, and the other cell of each host that has none. */
+    for (long i = 0; i < n; i++)
+        nh += i == 0 || !same_host(&rows[i - 1].k, &rows[i].k);
+    m->hosts = calloc(nh + 1, sizeof *m->hosts);
+    m->cellv = calloc((size_t)n + nh + 1, sizeof *m->cellv);
     if (!m->hosts || !m->cellv)
         goto out;
+    nh = 0;
     for (long i = 0; i < n; i++) {
         const struct rep_kval *k = &rows[i].k;
-        if (!h || h->family != k->family || memcmp(h->addr, k->addr, 16) != 0) {
+        if (i == 0 || !same_host(&rows[i - 1].k, k)) {
             /* Every host has an other cell: its rows sort last (REP_HS_OTHER is the largest). */
             if (h)
                 cell_of(h, l, REP_HS_OTHER);
@@ -152,10 +168,7 @@ int rep_hs_build(const struct rep_stats *st, const struct rep_local *l, enum rep
             memcpy(h->addr, k->addr, 16);
             h->cells = h == m->hosts ? m->cellv : h[-1].cells + h[-1].ncells;
         }
-        if (k->group >= REP_HS_ROW_IN)
-            h->row[k->group - REP_HS_ROW_IN] = rows[i].c;
-        else
-            cell_of(h, l, k->service)->c[k->group] = rows[i].c;
+        cell_of(h, l, k->service)->c[k->group] = rows[i].c;
     }
     if (h)
         cell_of(h, l, REP_HS_OTHER);

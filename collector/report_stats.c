@@ -284,11 +284,11 @@ static uint8_t cell_group(bool provides, int dir)
 }
 
 /*
- * Hosts x services (docs/counting.md): for each local end, its row, and one
- * cell: its primary service's (its own port's before the other end's, the
- * first configured among equals) in the end's role (provides: its own port
- * matched), or, when the flow matches no service, the other cell. A flow without
- * a local end is skipped (counted).
+ * Hosts x services (docs/counting.md): each local end counts in one cell:
+ * its primary service among those the flow matches, in the end's role
+ * (provides: its own port matched), or, when it matches none, the other
+ * cell. So a host's cells add up to its row, which the matrix makes of
+ * them. A flow without a local end is skipped (counted).
  */
 static int count_hostservice(struct rep_stats *st, const struct fsn_flow *f)
 {
@@ -298,6 +298,7 @@ static int count_hostservice(struct rep_stats *st, const struct fsn_flow *f)
     uint8_t how[2 * AGG_SERVICES_MAX];
     bool local[2] = {rep_local_is(l, fk->family, fk->dst), rep_local_is(l, fk->family, fk->src)};
     struct rep_kval k;
+    bool provides;
     size_t n;
 
     if (!local[0] && !local[1]) {
@@ -309,24 +310,17 @@ static int count_hostservice(struct rep_stats *st, const struct fsn_flow *f)
         if (!local[dir])
             continue;
         addr_key(&k, fk->family, dir == 0 ? fk->dst : fk->src);
-        k.group = (uint8_t)(REP_HS_ROW_IN + dir);
-        if (count(st, &k, f) != 0)
-            return -1;
         if (n == 0) {
             k.service = REP_HS_OTHER;
-            k.group =
-                cell_group(agg_svc_provides_unmatched(fk->proto, fk->sport, fk->dport, dir), dir);
-            if (count(st, &k, f) != 0)
-                return -1;
+            provides = agg_svc_provides_unmatched(fk->proto, fk->sport, fk->dport, dir);
+        } else {
+            size_t i = agg_svc_primary(svc, how, n, dir);
+            k.service = svc[i];
+            provides = agg_svc_provides(how[i], dir);
         }
-        if (n > 0) {
-            /* One cell per local end: its primary service (rrd/agg_svc.h). */
-            size_t pi = n > 1 ? agg_svc_primary(svc, how, n, dir) : 0;
-            k.service = svc[pi];
-            k.group = cell_group(agg_svc_provides(how[pi], dir), dir);
-            if (count(st, &k, f) != 0)
-                return -1;
-        }
+        k.group = cell_group(provides, dir);
+        if (count(st, &k, f) != 0)
+            return -1;
     }
     return 0;
 }

@@ -65,20 +65,18 @@ for line in sys.stdin:
             continue
         r = rows.setdefault(h, [0] * 6)
         r[3 * d] += 1; r[3 * d + 1] += pk; r[3 * d + 2] += by
-        # One cell per end: the first service of its own port (provides),
-        # else the first of the other end's port (uses), else "other".
+        # One cell: the first service of the host's own port, else the first of the other's.
         mine = [n for n, rs in svcs if inside(rs, proto, own)]
         theirs = [n for n, rs in svcs if inside(rs, proto, peer)]
         if mine:
-            matched = [(mine[0], True)]
+            n, provides = mine[0], True
         elif theirs:
-            matched = [(theirs[0], False)]
+            n, provides = theirs[0], False
         else:
-            matched = [("other", proto in (6, 17, 132, 136) and own <= peer)]
-        for n, provides in matched:
-            c = cells.setdefault(h, {}).setdefault(n, [0] * 12)
-            g = (0 if provides else 2) + d
-            c[3 * g] += 1; c[3 * g + 1] += pk; c[3 * g + 2] += by
+            n, provides = "other", proto in (6, 17, 132, 136) and own <= peer
+        c = cells.setdefault(h, {}).setdefault(n, [0] * 12)
+        g = (0 if provides else 2) + d
+        c[3 * g] += 1; c[3 * g + 1] += pk; c[3 * g + 2] += by
 
 hosts = sorted(rows, key=lambda h: (-(rows[h][K] + rows[h][3 + K]), h.version, h.packed))
 print("host,service," + ",".join(f"{r}_{d}_{c}" for r in ("provided", "used")
@@ -125,23 +123,26 @@ cat >"$T/hand.spec" <<'EOF'
 1700000005000 1700000006000 6  2001:db8:1::5 40001 2001:db8:ff::1 80   7   7000  192.0.2.1
 1700000006000 1700000007000 6  192.0.2.1     1     198.51.100.1  2     1   100   192.0.2.1
 1700000007000 1700000008000 47 10.0.0.3      0     192.0.2.99    0     7   7000  192.0.2.1
+1700000008000 1700000009000 6  10.0.0.1      8080  198.51.100.7  443   4   400   192.0.2.1
 EOF
 "$GEN" -o "$T/hand.fsn" "$T/hand.spec"
 ok $? "flowfilegen wrote the hand-written file"
 H=$T/hand.fsn
 C=$T/flowsnmp.conf
 
-# By hand (bytes per host: 10.0.0.1 95702, 10.0.0.2 63650, 10.0.0.3 11752,
-# 2001:db8:1::5 7000). 10.0.0.1 is the client of https (443 is in web too,
-# but an end counts in one cell: the first configured service), and of the local resolver
-# 10.0.0.2, which also asks 192.0.2.53 from port 53 (53 <-> 53 counts as
-# provided). 10.0.0.3: no service; sshd on 22 < 60000 provides, 33000 >
-# 8443 uses, ICMP and GRE (no ports) use. 192.0.2.1 -> 198.51.100.1 is
-# transit: not in the matrix.
+# By hand (bytes per host: 10.0.0.1 96102, 10.0.0.2 63650, 10.0.0.3 11752,
+# 2001:db8:1::5 7000). Each local end counts in one cell. 10.0.0.1 is the
+# client of https (443 is in web too, but https comes first), and of the
+# local resolver 10.0.0.2, which also asks 192.0.2.53 from port 53 (53 <->
+# 53 counts as provided); from its port 8080 to 443 it provides web (its
+# own port's service before the other end's). 10.0.0.3: no service; sshd
+# on 22 < 60000 provides, 33000 > 8443 uses, ICMP and GRE (no ports) use.
+# 192.0.2.1 -> 198.51.100.1 is transit: not in the matrix.
 HDR="host,service,provided_in_flows,provided_in_packets,provided_in_bytes,provided_out_flows,provided_out_packets,provided_out_bytes,used_in_flows,used_in_packets,used_in_bytes,used_out_flows,used_out_packets,used_out_bytes"
 is "$("$FR" -R "$H" -c "$C" -s host/service -o csv)" "$HDR
 10.0.0.1,https,0,0,0,0,0,0,1,12,90000,1,10,5000
 10.0.0.1,dns,0,0,0,0,0,0,1,2,300,1,2,150
+10.0.0.1,web,0,0,0,1,4,400,0,0,0,0,0,0
 10.0.0.1,other,0,0,0,0,0,0,0,0,0,1,3,252
 10.0.0.2,https,1,30,3000,1,40,60000,0,0,0,0,0,0
 10.0.0.2,dns,2,3,270,2,3,380,0,0,0,0,0,0
@@ -153,13 +154,14 @@ is "$("$FR" -R "$H" -c "$C" -s hostservice -o csv | md5sum)" \
     "$("$FR" -R "$H" -c "$C" -s host/service -o csv | md5sum)" "hostservice is host/service"
 is "$(records "$T/hand.spec" | python3 "$T/ref.py" "$C" bytes 0)" \
     "$("$FR" -R "$H" -c "$C" -s hostservice -o csv)" "ref.py agrees with the hand computation"
-# By packets: 10.0.0.2 76, 10.0.0.3 65, 10.0.0.1 29, 2001:db8:1::5 7; by
-# flows 10.0.0.2 6, 10.0.0.1 5, 10.0.0.3 4: -n 2 keeps every cell of the two,
-# by flows too (10.0.0.2: dns 4, https 2; 10.0.0.1: 2 each, by name).
+# By packets: 10.0.0.2 76, 10.0.0.3 65, 10.0.0.1 33, 2001:db8:1::5 7; by
+# flows 10.0.0.1 6, 10.0.0.2 6 (a tie: by address), 10.0.0.3 4: -n 2 keeps
+# every cell of the two, by flows too (10.0.0.1: dns 2, https 2, web 1;
+# 10.0.0.2: dns 4, https 2).
 is "$("$FR" -R "$H" -c "$C" -s host/service/packets -n 0 -o csv | cut -d, -f1 | uniq | tr '\n' ' ')" \
     "host 10.0.0.2 10.0.0.3 10.0.0.1 2001:db8:1::5 " "/packets: hosts by in + out packets"
 is "$("$FR" -R "$H" -c "$C" -s hostservice/flows -n 2 -o csv | cut -d, -f1,2 | tr '\n' ' ')" \
-    "host,service 10.0.0.2,dns 10.0.0.2,https 10.0.0.2,other 10.0.0.1,dns 10.0.0.1,https 10.0.0.1,other " \
+    "host,service 10.0.0.1,dns 10.0.0.1,https 10.0.0.1,web 10.0.0.1,other 10.0.0.2,dns 10.0.0.2,https 10.0.0.2,other " \
     "/flows -n 2: the top 2 hosts, each with all its cells"
 for o in packets flows; do
     is "$("$FR" -R "$H" -c "$C" -s "hostservice/$o" -n 0 -o csv)" \
@@ -167,10 +169,10 @@ for o in packets flows; do
 done
 
 # Without -c: the private networks and the built-in services (ssh tcp/22,
-# domain, mdns udp/5353: 5353 <-> 53 counts for both, and 10.0.0.1 provides
-# mdns); 2001:db8:1::5 is not local.
+# domain, mdns udp/5353: from 5353 to 53, 10.0.0.1 provides mdns, not uses
+# domain, and 10.0.0.2 provides domain); 2001:db8:1::5 is not local.
 "$FR" -R "$H" -s hostservice -n 0 -o csv >"$T/defaults.csv"
-is "$(grep -E '^10\.0\.0\.(1,mdns|2,domain|3),' "$T/defaults.csv")" \
+is "$(grep -E '^10\.0\.0\.(1,(mdns|domain)|2,(domain|mdns)|3),' "$T/defaults.csv")" \
     "10.0.0.1,mdns,1,2,300,1,2,150,0,0,0,0,0,0
 10.0.0.2,domain,2,3,270,2,3,380,0,0,0,0,0,0
 10.0.0.3,ssh,1,50,4000,0,0,0,0,0,0,0,0,0
@@ -186,7 +188,7 @@ import csv, json, sys
 rows = json.load(open(sys.argv[1]))
 table = list(csv.reader(open(sys.argv[2])))
 head, body = table[0], table[1:]
-assert len(rows) == len(body) == 9, (len(rows), len(body))
+assert len(rows) == len(body) == 10, (len(rows), len(body))
 for obj, line in zip(rows, body):
     assert list(obj) == head, (list(obj), head)
     assert isinstance(obj["host"], str) and isinstance(obj["service"], str), obj
@@ -200,7 +202,7 @@ is "$("$FR" -R "$T/hand.fsn" -t 1800000000 -c "$C" -s hostservice -o json)" "[]"
 sed '/^$/,$d' "$T/m.txt" >"$T/table.txt"
 is "$(awk '{ print length($0) }' "$T/table.txt" | sort -u | wc -l)" 1 \
     "text: the two header lines and the rows line up (equal widths)"
-is "$(wc -l <"$T/table.txt")" 11 "text: two header lines, 9 rows"
+is "$(wc -l <"$T/table.txt")" 12 "text: two header lines, 10 rows"
 is "$(head -1 "$T/table.txt" | sed 's/  */ /g')" " provided in provided out used in used out" \
     "text: the groups"
 is "$(sed -n 2p "$T/table.txt" | sed 's/  */ /g')" \
@@ -211,7 +213,7 @@ is "$(awk '$1 == "10.0.0.2" && $2 == "https" { $1 = $1; print }' "$T/m.txt")" \
 is "$("$FR" -R "$H" -c "$C" -s hostservice -N | awk '$1 == "10.0.0.2" && $2 == "https" { $1 = $1; print }')" \
     "10.0.0.2 https 1 30 3000 1 40 60000 0 0 0 0 0 0" "text -N: plain numbers"
 is "$(tail -1 "$T/m.txt")" \
-    "Summary: 14 flows, 171 packets, 177.5 k bytes; top 4 of 4 local hosts by bytes; 1 flows without a local end not in the matrix" \
+    "Summary: 15 flows, 175 packets, 177.9 k bytes; top 4 of 4 local hosts by bytes; 1 flows without a local end not in the matrix" \
     "text: the summary counts every record, the hosts and the transit flow"
 
 # ---- Bad keys and configs: status 2 and a message ----
@@ -238,10 +240,10 @@ bad "$T/bad3.conf:2: unknown directive 'local-netwrok' (did you mean 'local-netw
     -c "$T/bad3.conf"
 bad "$T/nonexistent.conf: No such file or directory" -s hostservice -c "$T/nonexistent.conf"
 
-# Every directive flowcollectd knows, switched on (values as its sample shows
-# them, not valid ones: flowreport does not look at them), but the two it reads.
-"$BIN/flowcollectd" --help-config | sed -n 's/^#\([a-z]\)/\1/p' |
-    grep -vE '^(local-network|service) ' >"$T/every.conf"
+# Every directive flowcollectd knows, but the two it reads, with the
+# placeholders of its synopsis as values (flowreport does not look at them).
+"$BIN/flowcollectd" --help-config | sed -n 's/^# \([a-z][a-z-]*\)\( .*\)\{0,1\}$/\1\2/p' |
+    sed 's/ \[[^]]*\]//g' | grep -vE '^(local-network|service) ' >"$T/every.conf"
 echo "local-network 192.0.2.0/24" >>"$T/every.conf"
 ok "$([ "$(wc -l <"$T/every.conf")" -ge 20 ]; echo $?)" "$(wc -l <"$T/every.conf") directives"
 out=$("$FR" -R "$H" -c "$T/every.conf" -s hostservice -o csv 2>&1)
@@ -251,7 +253,7 @@ is "$(echo "$out" | tail -n +2 | cut -d, -f1 | sort -u | tr '\n' ' ')" \
 "$FR" -R "$H" -c "$FSN_ROOT/conf/flowsnmp.conf" -s total >/dev/null
 ok $? "-c conf/flowsnmp.conf (the sample) is accepted"
 
-# ---- Random records: every cell against ref.py ----
+# ---- Random records: every cell against ref.py; per host, cells add up to its row ----
 cat >"$T/rnd.conf" <<'EOF'
 spool /s
 local-network 10.0.0.0/25
@@ -272,6 +274,19 @@ ok "$([ "$(cut -d, -f1 "$T/rnd.want" | sort -u | wc -l)" -gt 100 ]; echo $?)" \
     "the random file has $(cut -d, -f1 "$T/rnd.want" | sort -u | wc -l) local hosts and $(wc -l <"$T/rnd.want") cells"
 keyed_diff "$T/rnd.got" "$T/rnd.want"
 ok $? "random file: every cell and the order equal ref.py"
+# The sum: per host in the matrix, its cells' in and out equal its records
+# to it and from it, summed by awk over the spec.
+is "$(awk -F, 'NR > 1 { for (c = 3; c <= 14; c++) s[$1, c] += $c; h[$1] = 1 }
+        END { for (x in h) printf "%s %.0f %.0f %.0f %.0f %.0f %.0f\n", x,
+            s[x, 3] + s[x, 9], s[x, 4] + s[x, 10], s[x, 5] + s[x, 11],
+            s[x, 6] + s[x, 12], s[x, 7] + s[x, 13], s[x, 8] + s[x, 14] }' "$T/rnd.got" | sort)" \
+    "$(cut -d, -f1 "$T/rnd.got" | tail -n +2 | sort -u | awk 'NR == FNR { h[$1] = 1; next }
+        !/^#/ && NF >= 10 {
+            if ($6 in h) { f[$6, 0]++; p[$6, 0] += $8; b[$6, 0] += $9 }
+            if ($4 in h) { f[$4, 1]++; p[$4, 1] += $8; b[$4, 1] += $9 } }
+        END { for (x in h) printf "%s %.0f %.0f %.0f %.0f %.0f %.0f\n", x, f[x, 0], p[x, 0], b[x, 0],
+            f[x, 1], p[x, 1], b[x, 1] }' - "$T/rnd.spec" | sort)" \
+    "random file: per host, the cells add up to its flows, packets and bytes in and out"
 for o in packets flows; do
     is "$("$FR" -R "$T/rnd.fsn" -c "$T/rnd.conf" -s "hostservice/$o" -n 7 -o csv | md5sum)" \
         "$(records "$T/rnd.spec" | python3 "$T/ref.py" "$T/rnd.conf" "$o" 7 | md5sum)" \
