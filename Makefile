@@ -5,7 +5,7 @@
 #   make test       install missing packages, build, run every test
 #   make demo       install missing packages, build, run the demo pipeline
 #   make bench      benchmarks against the peers
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (MIB modules: SNMP_MIBDIR, BASE_MIBS below)
 #   make SANITIZE=1 test   the same tests under ASan + UBSan (objects in build-san/)
 #   make fuzz       libFuzzer builds of the fuzz targets (clang)
 
@@ -61,8 +61,10 @@ folder_mods = $(filter-out $(addprefix $(1)/,$(addsuffix .c,$(2))),$(wildcard $(
 
 PROBE_MODS := $(call folder_mods,probe,flowprobe)
 COLL_MODS  := $(call folder_mods,collector,flowcollectd flowreport)
-# flowreport links only its own modules: the daemon's (coll_*.c) need libpcap and rrd/.
-REPORT_MODS := $(wildcard collector/report_*.c)
+# flowreport links only its own modules: the daemon's (coll_*.c) need libpcap and rrd/. For
+# the hosts x services matrix it also reads the collector's config (coll_conf.c) and matches
+# services as the aggregator does (agg_conf.c, agg_svc.c); none of these needs a library.
+REPORT_MODS := $(wildcard collector/report_*.c) collector/coll_conf.c rrd/agg_conf.c rrd/agg_svc.c
 RRD_MODS   := $(call folder_mods,rrd,flowgraph)
 AGX_MODS   := $(call folder_mods,subagent,flowagentx)
 MRTG_MODS  := $(call folder_mods,mrtg,flowmrtg)
@@ -191,7 +193,18 @@ fuzz:
 BINDIR   = $(DESTDIR)$(PREFIX)/bin
 SBINDIR  = $(DESTDIR)$(PREFIX)/sbin
 MANDIR   = $(DESTDIR)$(PREFIX)/share/man
-MIBDIR   = $(DESTDIR)$(PREFIX)/share/snmp/mibs
+# MIB modules go where net-snmp looks for them, whatever PREFIX is: the first of its
+# default MIB directories outside $HOME (Debian: /usr/share/snmp/mibs; it does not look in
+# /usr/local/share/snmp/mibs). BASE_MIBS: the IETF modules that FLOWSNMP-MIB imports
+# (conf/mibs/, which Debian does not ship) go there too: auto = unless one of net-snmp's
+# directories already has them (snmp-mibs-downloader's), yes, or no (a distribution that
+# packages them itself). See scripts/install-mibs.sh and docs/mib.md.
+SNMP_MIBDIRS ?= $(shell net-snmp-config --default-mibdirs 2>/dev/null)
+SNMP_MIBSEARCH = $(filter-out %/.snmp/mibs,$(subst :, ,$(SNMP_MIBDIRS)))
+SNMP_MIBDIR  ?= $(or $(firstword $(SNMP_MIBSEARCH)),/usr/share/snmp/mibs)
+BASE_MIBS    ?= auto
+empty        :=
+space        := $(empty) $(empty)
 DOCDIR   = $(DESTDIR)$(PREFIX)/share/doc/flowsnmp
 UNITDIR  = $(DESTDIR)$(PREFIX)/lib/systemd/system
 SYSUSERSDIR = $(DESTDIR)$(PREFIX)/lib/sysusers.d
@@ -202,7 +215,7 @@ SYSCONFDIR ?= $(DESTDIR)$(PREFIX)/etc/flowsnmp
 endif
 
 install: all
-	install -d $(BINDIR) $(SBINDIR) $(MIBDIR) $(SYSCONFDIR) $(DOCDIR)/examples
+	install -d $(BINDIR) $(SBINDIR) $(SYSCONFDIR) $(DOCDIR)/examples
 	for p in $(ALL_PROGS); do n=$$(basename $$p); case $$n in \
 	    flowprobe|flowcollectd|flowagentx) install -m 755 $$p $(SBINDIR)/$$n ;; \
 	    *) install -m 755 $$p $(BINDIR)/$$n ;; esac; done
@@ -212,7 +225,9 @@ install: all
 	    install -m 644 $$f $(DOCDIR)/examples/; done
 	for f in $(wildcard conf/*.conf); do \
 	    [ -e $(SYSCONFDIR)/$$(basename $$f) ] || install -m 644 $$f $(SYSCONFDIR)/; done
-	for f in $(wildcard conf/*-MIB.txt); do install -m 644 $$f $(MIBDIR)/; done
+	./scripts/install-mibs.sh '$(BASE_MIBS)' '$(DESTDIR)' '$(SNMP_MIBDIR)' \
+	    '$(subst $(space),:,$(or $(SNMP_MIBSEARCH),$(SNMP_MIBDIR)))' \
+	    $(wildcard conf/*-MIB.txt) -- $(wildcard conf/mibs/*.txt)
 	install -d $(UNITDIR) $(SYSUSERSDIR)
 	for f in $(wildcard conf/*.service); do u=$(UNITDIR)/$$(basename $$f); \
 	    sed -e 's#/usr/sbin/#$(PREFIX)/sbin/#g' \

@@ -8,9 +8,11 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 
 #include "common/conffile.h"
+#include "common/daemon.h"
 #include "lib/conf.h"
 #include "lib/error.h"
 
@@ -366,6 +368,31 @@ static void drop_agentx(char *buf, size_t len)
     }
 }
 
+static const char *const line_key[COLL_L_N] = {
+    "spool", "user", "pidfile", "rrd-dir", "state-file",
+};
+
+/* The number of the line whose directive is `key` (the last such line; 0: none). */
+static unsigned find_line(const char *buf, size_t len, const char *key)
+{
+    size_t klen = strlen(key), i = 0;
+    unsigned n = 1, found = 0;
+
+    while (i < len) {
+        size_t k = i;
+        while (k < len && (buf[k] == ' ' || buf[k] == '\t'))
+            k++;
+        if (len - k > klen && memcmp(buf + k, key, klen) == 0 &&
+            (buf[k + klen] == ' ' || buf[k + klen] == '\t'))
+            found = n;
+        while (i < len && buf[i] != '\n')
+            i++;
+        i++;
+        n++;
+    }
+    return found;
+}
+
 int coll_conf_load(struct coll_conf *c, const char *path, char *err, size_t errlen)
 {
     const struct fsn_conf_directive *d;
@@ -378,6 +405,9 @@ int coll_conf_load(struct coll_conf *c, const char *path, char *err, size_t errl
         return ret;
     drop_agentx(buf, len);
     ret = fsn_conf_parse(buf, len, path, d, n, c, err, errlen);
+    snprintf(c->file, sizeof c->file, "%s", path);
+    for (int i = 0; i < COLL_L_N; i++)
+        c->line[i] = find_line(buf, len, line_key[i]);
     free(buf);
     if (ret < 0)
         return ret;
@@ -394,6 +424,77 @@ int coll_conf_load(struct coll_conf *c, const char *path, char *err, size_t errl
         c->nlisten = 1;
     }
     return 0;
+}
+
+/* Prefixes err with where the directive is: "FILE:LINE: key: ", or the option's name. */
+static int where(const struct coll_conf *c, enum coll_conf_line l, const char *option,
+                 const char *msg, char *err, size_t errlen)
+{
+    if (c->line[l])
+        snprintf(err, errlen, "%s:%u: %s: %s", c->file, c->line[l], line_key[l], msg);
+    else
+        snprintf(err, errlen, "%s: %s", option ? option : line_key[l], msg);
+    return -1;
+}
+
+int coll_conf_check(const struct coll_conf *c, const char *as_user, char *err, size_t errlen)
+{
+    const struct agg_conf *a = &c->agg;
+    /* A remote rrdcached makes the files (and their directories) itself. */
+    bool local_rrd =
+        !a->rrdcached[0] || strncmp(a->rrdcached, "unix:", 5) == 0 || a->rrdcached[0] == '/';
+    char msg[COLL_PATH_MAX + 200], dir[COLL_PATH_MAX];
+    struct stat st;
+
+    if (c->user[0] && daemon_user_check(c->user, msg, sizeof msg) != 0)
+        return where(c, COLL_L_USER, "-u", msg, err, errlen);
+    if (daemon_check_dir(c->spool, 1, as_user, msg, sizeof msg) != 0)
+        return where(c, COLL_L_SPOOL, NULL, msg, err, errlen);
+    if (a->rrd_dir[0] && local_rrd &&
+        daemon_check_dir(a->rrd_dir, -1, as_user, msg, sizeof msg) != 0)
+        return where(c, COLL_L_RRD_DIR, NULL, msg, err, errlen);
+    if (a->state_file[0]) {
+        if (stat(a->state_file, &st) == 0 && !S_ISREG(st.st_mode)) {
+            snprintf(msg, sizeof msg, "%s: not a regular file", a->state_file);
+            return where(c, COLL_L_STATE_FILE, NULL, msg, err, errlen);
+        }
+        daemon_dir_of(a->state_file, dir, sizeof dir);
+        if (daemon_check_dir(dir, 0, as_user, msg, sizeof msg) != 0)
+            return where(c, COLL_L_STATE_FILE, NULL, msg, err, errlen);
+    }
+    if (c->pidfile[0]) {
+        /* Written before the privilege drop, by this process. */
+        daemon_dir_of(c->pidfile, dir, sizeof dir);
+        if (daemon_check_dir(dir, 0, NULL, msg, sizeof msg) != 0)
+            return where(c, COLL_L_PIDFILE, "-p", msg, err, errlen);
+    }
+    return 0;
+}
+
+int coll_conf_load_only(const char *path, const char *const *keep, void *ctx, char *err,
+                        size_t errlen)
+{
+    struct fsn_conf_directive some[NALL_MAX];
+    const struct fsn_conf_directive *d;
+    char *buf = NULL;
+    size_t len, n;
+    int ret;
+
+    d = dirs(&n);
+    for (size_t i = 0; i < n; i++) {
+        const char *const *k = keep;
+        while (*k && strcmp(*k, d[i].name) != 0)
+            k++;
+        some[i] = d[i];
+        if (!*k)
+            some[i].handler = NULL; /* fsn_conf_parse accepts and ignores the line */
+    }
+    if ((ret = conffile_read(path, &buf, &len, err, errlen)) < 0)
+        return ret;
+    drop_agentx(buf, len);
+    ret = fsn_conf_parse(buf, len, path, some, n, ctx, err, errlen);
+    free(buf);
+    return ret;
 }
 
 bool coll_conf_allowed(const struct coll_conf *c, uint8_t family, const uint8_t *a)

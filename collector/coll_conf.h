@@ -20,6 +20,16 @@
 #define COLL_ADDR_TEXT 128  /* one listen argument, NUL included */
 #define COLL_PATH_MAX 1024
 
+/* Directives whose line coll_conf_check() names (see coll_conf.line). */
+enum coll_conf_line {
+    COLL_L_SPOOL,
+    COLL_L_USER,
+    COLL_L_PIDFILE,
+    COLL_L_RRD_DIR,
+    COLL_L_STATE_FILE,
+    COLL_L_N
+};
+
 /*
  * The configuration. coll_conf_init() sets the defaults; coll_conf_load()
  * fills it from a file and validates it. The struct owns nothing on the
@@ -50,6 +60,8 @@ struct coll_conf {
     uint32_t buffer_age;               /* seconds such data waits */
     uint32_t stats_interval;           /* seconds between exporter reports in the log; 0: never */
     int log_level;                     /* LOG_ERR .. LOG_DEBUG */
+    char file[COLL_PATH_MAX];          /* the file it was loaded from */
+    unsigned line[COLL_L_N];           /* lines of those directives; 0: not in the file */
 };
 
 /* Sets the defaults into a caller-owned struct. */
@@ -65,6 +77,31 @@ void coll_conf_fini(struct coll_conf *c);
  * in err; on error `c` must still be freed with coll_conf_fini().
  */
 int coll_conf_load(struct coll_conf *c, const char *path, char *err, size_t errlen);
+
+/*
+ * Checks on this machine what the loaded configuration names: `user`
+ * exists; the spool (made when missing: its parent must exist), rrd-dir
+ * (made with its parents; unless a remote rrdcached writes the files) and
+ * the state file's directory are directories on writable file systems that
+ * the user the collector runs as may write (`as_user`: that user, checked
+ * from root by mode bits; NULL: this process as it runs now); the pid
+ * file's directory exists. Returns 0, or -1 with "FILE:LINE: directive:
+ * reason" in err (the option's name for a value from the command line).
+ */
+int coll_conf_check(const struct coll_conf *c, const char *as_user, char *err, size_t errlen);
+
+/*
+ * For programs that read a part of the collector's config (flowreport: the
+ * local networks and services). Parses the file at `path` as
+ * coll_conf_load() does, flowagentx's lines left out, but calls only the
+ * handlers of the directives named in `keep` (NULL-terminated), with `ctx`;
+ * every other directive of the collector is checked for its name and
+ * argument count and otherwise ignored. Nothing is validated beyond the
+ * lines (no agg_conf_finish()). Returns 0 or a negative FSN_E_* code with
+ * "FILE:LINE: message" or "FILE: message" in err.
+ */
+int coll_conf_load_only(const char *path, const char *const *keep, void *ctx, char *err,
+                        size_t errlen);
 
 /* True when `a` (family FSN_FAMILY_*) may send to us under `c`. */
 bool coll_conf_allowed(const struct coll_conf *c, uint8_t family, const uint8_t *a);

@@ -17,25 +17,29 @@
 /* Files of one interval beyond the first get "-1" .. "-999" (restarts within an interval). */
 #define SUFFIX_MAX 999
 
-static struct log_limit lim_write, lim_open;
+static struct log_limit lim_write, lim_open, lim_spool;
+
+/* Opens the spool directory, making it when missing (its parent must exist). -1 with errno. */
+static int open_spool(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    if (fd < 0 && errno == ENOENT && mkdir(dir, 0750) == 0) {
+        log_info("spool %s created", dir);
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
+    return fd;
+}
 
 int coll_store_open(struct coll_store *s, const char *dir, uint32_t rotate_s, char *err,
                     size_t errlen)
 {
-    struct stat st;
-
     memset(s, 0, sizeof *s);
     s->fd = -1;
-    s->dirfd = -1;
     snprintf(s->dir, sizeof s->dir, "%s", dir);
     s->rotate_ms = (uint64_t)rotate_s * 1000;
     /* A spool that does not exist yet is made (its parent must exist), as rrd-dir is. */
-    if ((s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 && errno == ENOENT &&
-        mkdir(dir, 0750) == 0) {
-        log_info("spool %s created", dir);
-        s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    }
-    if (s->dirfd < 0 || fstat(s->dirfd, &st) != 0) {
+    if ((s->dirfd = open_spool(dir)) < 0) {
         snprintf(err, errlen, "spool %s: %s", dir, strerror(errno));
         goto fail;
     }
@@ -134,6 +138,7 @@ static int free_name(int dirfd, uint64_t start_ms, char *name, size_t len)
     return -1;
 }
 
+/* Writes all of p or fails (errno in last_errno; what a failed write left is the caller's). */
 static int write_all(struct coll_store *s, const uint8_t *p, size_t n)
 {
     while (n > 0) {
@@ -149,43 +154,56 @@ static int write_all(struct coll_store *s, const uint8_t *p, size_t n)
         }
         p += w;
         n -= (size_t)w;
-        s->st.bytes += (uint64_t)w;
     }
     return 0;
 }
 
-/* Writes the open block, if it holds records. */
-static void flush_block(struct coll_store *s)
+/*
+ * Cuts off what a failed write left after the last whole block, so that the
+ * next block follows it directly. False when that fails too.
+ */
+static bool cut_back(struct coll_store *s)
 {
-    uint32_t nrec = fsn_ff_builder_records(s->b);
-    const uint8_t *p;
-    size_t n;
-
-    if (nrec == 0)
-        return;
-    fsn_ff_builder_finish(s->b, &p, &n);
-    if (s->fd >= 0 && write_all(s, p, n) == 0) {
-        s->st.blocks++;
-    } else {
-        s->st.lost += nrec;
-        s->file_lost += nrec;
-    }
+    if (ftruncate(s->fd, (off_t)s->off) == 0 &&
+        lseek(s->fd, (off_t)s->off, SEEK_SET) == (off_t)s->off)
+        return true;
+    s->st.write_errors++;
+    log_ratelimited(&lim_write, 60, LOG_ERR, "%s/%s: cannot cut off a partial write: %s", s->dir,
+                    s->tmpname, strerror(errno));
+    return false;
 }
 
+/* The open file cannot become complete: its records are lost; it is removed. */
+static void drop_file(struct coll_store *s, const char *why)
+{
+    s->st.lost += s->file_records;
+    s->file_lost += s->file_records;
+    log_ratelimited(&lim_open, 60, LOG_ERR, "%s/%s: %s; its %llu records are lost", s->dir,
+                    s->tmpname, why, (unsigned long long)s->file_records);
+    close(s->fd);
+    s->fd = -1;
+    if (s->dirfd >= 0)
+        (void)unlinkat(s->dirfd, s->tmpname, 0);
+    s->file_records = s->file_blocks = 0;
+}
+
+/*
+ * Makes the file of the open interval: a free name, the header. When that
+ * fails, no file is left and the next try is a second later.
+ */
 static void open_file(struct coll_store *s, uint64_t now_ms)
 {
     struct fsn_ff_header h;
     uint8_t hdr[FSN_FF_HEADER_SIZE];
-    uint64_t start = now_ms - now_ms % s->rotate_ms;
 
-    s->start_ms = start;
-    s->end_ms = start + s->rotate_ms;
-    s->file_lost = 0;
-    fsn_ff_builder_restart(s->b);
-    if (free_name(s->dirfd, start, s->name, sizeof s->name) != 0) {
+    s->retry_ms = now_ms + 1000;
+    s->file_records = s->file_blocks = 0;
+    if (s->dirfd < 0)
+        return; /* the spool is missing: coll_store_tick makes it again */
+    if (free_name(s->dirfd, s->start_ms, s->name, sizeof s->name) != 0) {
         s->st.write_errors++;
         log_ratelimited(&lim_open, 60, LOG_ERR, "%s: no free file name for the interval at %llu",
-                        s->dir, (unsigned long long)(start / 1000));
+                        s->dir, (unsigned long long)(s->start_ms / 1000));
         return;
     }
     snprintf(s->tmpname, sizeof s->tmpname, "%s%s", s->name, FSN_FF_TMP_SUFFIX);
@@ -202,44 +220,109 @@ static void open_file(struct coll_store *s, uint64_t now_ms)
     h.start_ms = s->start_ms;
     h.end_ms = s->end_ms;
     fsn_ff_header_encode(&h, hdr);
-    (void)write_all(s, hdr, sizeof hdr);
+    if (write_all(s, hdr, sizeof hdr) != 0) {
+        /* A file without its header would read as nothing: none at all instead. */
+        close(s->fd);
+        s->fd = -1;
+        (void)unlinkat(s->dirfd, s->tmpname, 0);
+        return;
+    }
+    s->off = sizeof hdr;
+    s->st.bytes += sizeof hdr;
     log_debug("opened %s/%s", s->dir, s->tmpname);
 }
 
-bool coll_store_close(struct coll_store *s, uint64_t now_ms)
+/* Starts the interval that holds now_ms, and its file. */
+static void open_interval(struct coll_store *s, uint64_t now_ms)
 {
-    struct fsn_ff_trailer t;
-    uint8_t tr[FSN_FF_TRAILER_SIZE];
+    s->start_ms = now_ms - now_ms % s->rotate_ms;
+    s->end_ms = s->start_ms + s->rotate_ms;
+    s->file_lost = 0;
+    fsn_ff_builder_restart(s->b);
+    open_file(s, now_ms);
+}
 
-    if (s->fd < 0) {
-        /* An interval whose file could not be opened: its records were counted lost. */
-        fsn_ff_builder_restart(s->b);
-        s->end_ms = 0;
-        return false;
-    }
-    flush_block(s);
-    fsn_ff_builder_trailer(s->b, now_ms, &t);
-    t.lost = s->file_lost;
-    fsn_ff_trailer_encode(&t, tr);
-    (void)write_all(s, tr, sizeof tr);
+/* Renames the open file as it is, without a trailer (it reads as not closed). */
+static bool rename_file(struct coll_store *s)
+{
+    bool done = false;
+
     if (fsync(s->fd) != 0) {
         s->st.write_errors++;
         log_err("%s/%s: fsync: %s", s->dir, s->tmpname, strerror(errno));
     }
     close(s->fd);
     s->fd = -1;
-    /* Renamed even after a write error: a reader still gets every intact block. */
     if (renameat(s->dirfd, s->tmpname, s->dirfd, s->name) != 0) {
+        /* Not under a final name, so in no report: lost (a restart renames a leftover). */
         s->st.write_errors++;
-        log_err("%s: rename %s to %s: %s", s->dir, s->tmpname, s->name, strerror(errno));
+        s->st.lost += s->file_records;
+        s->file_lost += s->file_records;
+        log_err("%s: rename %s to %s: %s; its %llu records are counted lost", s->dir, s->tmpname,
+                s->name, strerror(errno), (unsigned long long)s->file_records);
     } else {
         (void)fsync(s->dirfd);
-        log_debug("closed %s/%s: %llu records", s->dir, s->name, (unsigned long long)t.records);
+        s->st.files++;
+        done = true;
+        log_debug("closed %s/%s: %llu records", s->dir, s->name,
+                  (unsigned long long)s->file_records);
     }
-    s->st.files++;
+    s->file_records = s->file_blocks = 0;
+    return done;
+}
+
+/* Writes the open block, if it holds records; its records are lost when it cannot be written. */
+static void flush_block(struct coll_store *s, uint64_t now_ms)
+{
+    uint32_t nrec = fsn_ff_builder_records(s->b);
+    const uint8_t *p;
+    size_t n;
+
+    if (nrec == 0)
+        return;
+    fsn_ff_builder_finish(s->b, &p, &n);
+    if (s->fd >= 0 && write_all(s, p, n) == 0) {
+        s->off += n;
+        s->st.bytes += n;
+        s->st.blocks++;
+        s->file_blocks++;
+        s->file_records += nrec;
+        return;
+    }
+    s->st.lost += nrec;
+    s->file_lost += nrec;
+    if (s->fd >= 0 && !cut_back(s)) {
+        /* The file ends in a partial block: keep it as it is, go on in a new one. */
+        rename_file(s);
+        s->retry_ms = now_ms;
+    }
+}
+
+bool coll_store_close(struct coll_store *s, uint64_t now_ms)
+{
+    struct fsn_ff_trailer t;
+    uint8_t tr[FSN_FF_TRAILER_SIZE];
+    bool done = false;
+
+    if (s->end_ms == 0)
+        return false;
+    flush_block(s, now_ms);
+    if (s->fd >= 0) {
+        /* The builder's time range may also cover blocks that were lost: a wider bound. */
+        fsn_ff_builder_trailer(s->b, now_ms, &t);
+        t.blocks = s->file_blocks;
+        t.records = s->file_records;
+        t.lost = s->file_lost;
+        fsn_ff_trailer_encode(&t, tr);
+        if (write_all(s, tr, sizeof tr) == 0)
+            s->st.bytes += sizeof tr;
+        else
+            (void)cut_back(s); /* renamed without a trailer: every block still reads */
+        done = rename_file(s);
+    }
     fsn_ff_builder_restart(s->b);
     s->end_ms = 0;
-    return true;
+    return done;
 }
 
 /* The open interval no longer holds `now`: past its end, or the clock went back a lot. */
@@ -253,34 +336,63 @@ void coll_store_add(struct coll_store *s, const struct fsn_flow *f, const struct
 {
     int r;
 
+    s->st.records++;
     if (s->end_ms == 0 || interval_over(s, now_ms)) {
-        if (s->end_ms != 0)
-            coll_store_close(s, now_ms);
+        coll_store_close(s, now_ms);
+        open_interval(s, now_ms);
+    } else if (s->fd < 0 && now_ms >= s->retry_ms) {
         open_file(s, now_ms);
     }
     r = fsn_ff_builder_add(s->b, f, x);
     if (r == FSN_E_SPACE) {
-        flush_block(s);
+        flush_block(s, now_ms);
         r = fsn_ff_builder_add(s->b, f, x);
     }
     if (r != 0) {
         s->st.lost++;
         s->file_lost++;
+    }
+}
+
+/*
+ * A spool removed while we run (its directory has no links left) is made
+ * again; the open file went with it, and its records are lost.
+ */
+static void check_spool(struct coll_store *s, uint64_t now_ms)
+{
+    struct stat st;
+
+    if (s->dirfd >= 0 && (fstat(s->dirfd, &st) != 0 || st.st_nlink > 0))
+        return;
+    if (s->fd >= 0)
+        drop_file(s, "the spool directory was removed");
+    if (s->dirfd >= 0)
+        close(s->dirfd);
+    if ((s->dirfd = open_spool(s->dir)) < 0) {
+        log_ratelimited(&lim_spool, 60, LOG_ERR,
+                        "spool %s was removed and cannot be made again: %s", s->dir,
+                        strerror(errno));
         return;
     }
-    s->st.records++;
+    log_warn("spool %s was removed while in use: made it again", s->dir);
+    if (s->end_ms != 0)
+        open_file(s, now_ms);
 }
 
 bool coll_store_tick(struct coll_store *s, uint64_t now_ms, bool eager)
 {
     bool closed = false;
 
-    if (s->end_ms != 0 && interval_over(s, now_ms))
+    check_spool(s, now_ms);
+    if (s->end_ms != 0 && interval_over(s, now_ms)) {
         closed = coll_store_close(s, now_ms);
-    else if (s->end_ms != 0)
-        flush_block(s);
+    } else if (s->end_ms != 0) {
+        if (s->fd < 0 && now_ms >= s->retry_ms)
+            open_file(s, now_ms);
+        flush_block(s, now_ms);
+    }
     if (eager && s->end_ms == 0)
-        open_file(s, now_ms);
+        open_interval(s, now_ms);
     return closed;
 }
 

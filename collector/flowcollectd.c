@@ -87,10 +87,14 @@ static int load(struct coll_conf *c, const struct opts *o, char *err, size_t err
     coll_conf_init(c);
     if (coll_conf_load(c, o->config, err, errlen) != 0)
         return -1;
-    if (o->pidfile)
+    if (o->pidfile) {
         snprintf(c->pidfile, sizeof c->pidfile, "%s", o->pidfile);
-    if (o->user)
+        c->line[COLL_L_PIDFILE] = 0;
+    }
+    if (o->user) {
         snprintf(c->user, sizeof c->user, "%s", o->user);
+        c->line[COLL_L_USER] = 0;
+    }
     if (o->verbose)
         c->log_level = LOG_DEBUG;
     absolute(c->spool, sizeof c->spool);
@@ -257,6 +261,10 @@ static int run_live(struct coll_conf *confs, int cur, const struct opts *o)
      */
     if (confs[cur].user[0] && daemon_drop_privileges(confs[cur].user, err, sizeof err) != 0)
         log_fatal("%s", err);
+    if (confs[cur].pidfile[0] && !daemon_pidfile_removable())
+        log_warn("pid file %s: its directory is not writable by %s, so it will be emptied, not "
+                 "removed, at exit",
+                 confs[cur].pidfile, confs[cur].user[0] ? confs[cur].user : "this process");
     if (coll_init(&c, &confs[cur], false, clock_ms_wall(), clock_ms_wall(), err, sizeof err) != 0)
         log_fatal("%s", err);
     for (size_t i = 0; i < net.n; i++) {
@@ -381,6 +389,13 @@ int main(int argc, char **argv)
     if (!getcwd(start_cwd, sizeof start_cwd))
         start_cwd[0] = '\0';
     if (load(&confs[0], &o, err, sizeof err) != 0) {
+        fprintf(stderr, PROG ": %s\n", err);
+        coll_conf_fini(&confs[0]);
+        return 1;
+    }
+    /* What the file names on this machine, as the user the collector will run as. */
+    if (coll_conf_check(&confs[0], o.capture || !confs[0].user[0] ? NULL : confs[0].user, err,
+                        sizeof err) != 0) {
         fprintf(stderr, PROG ": %s\n", err);
         coll_conf_fini(&confs[0]);
         return 1;

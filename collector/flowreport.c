@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * flowreport: reports on the flow files that flowcollectd writes: the
- * records themselves, or top-N statistics by address, port, protocol or
- * exporter, over a time window and through a filter, as text, CSV or JSON.
+ * records themselves, top-N statistics by address, port, protocol or
+ * exporter, or the hosts x services matrix of the local hosts, over a time
+ * window and through a filter, as text, CSV or JSON.
  * Exit status: 0 done, 1 some input could not be read, 2 usage or filter error.
  */
 #include <errno.h>
@@ -21,7 +22,7 @@
 #include "lib/filter.h"
 
 static const char usage_text[] =
-    "usage: flowreport -R DIR|FILE [-t START[,END]] [-s KEY[/ORDER]] [-n N]\n"
+    "usage: flowreport -R DIR|FILE [-t START[,END]] [-s KEY[/ORDER]] [-n N] [-c FILE]\n"
     "                  [-o text|csv|json] [-N] [-q] [-v] [FILTER...]\n"
     "\n"
     "Reads flow files written by flowcollectd and prints the records, or statistics.\n"
@@ -33,9 +34,14 @@ static const char usage_text[] =
     "                (local time per TZ unless Z or an offset is given), now, or\n"
     "                relative -90s -30m -1h -2d -1w; END may be +DURATION after START\n"
     "  -s KEY[/ORDER]  statistics instead of records: KEY is total, srcip, dstip, ip,\n"
-    "                srcport, dstport, port, proto or exporter; ORDER is bytes\n"
-    "                (default), packets or flows\n"
-    "  -n N          top N rows of statistics (default 10, 0 = all)\n"
+    "                srcport, dstport, port, proto, exporter, or hostservice (also\n"
+    "                written host/service): the local hosts' services, provided and\n"
+    "                used; ORDER is bytes (default), packets or flows\n"
+    "  -n N          top N rows of statistics (default 10, 0 = all); hostservice:\n"
+    "                top N hosts, each with all its services\n"
+    "  -c FILE       the local networks and services for hostservice: the\n"
+    "                local-network and service lines of flowcollectd's config\n"
+    "                (default: private networks, built-in services)\n"
     "  -o FORMAT     text (default: aligned, units of 1000), csv or json\n"
     "  -N            plain numbers in text output, no k/M/G\n"
     "  -q            no progress line on a terminal\n"
@@ -49,6 +55,7 @@ static const char usage_text[] =
 
 struct run {
     struct rep_out out;
+    struct rep_local local;
     struct rep_stats *stats;
     struct rep_counts total;
     bool oom;
@@ -127,11 +134,11 @@ static void verbose_summary(const struct rep_reader *r, const struct run *run, u
     struct rusage ru;
 
     fprintf(stderr,
-            "flowreport: %" PRIu64 " files, %" PRIu64 " bytes, %" PRIu64 " blocks (%" PRIu64
-            " outside the window, %" PRIu64 " damaged), %" PRIu64 " records, %" PRIu64
-            " in the window, %" PRIu64 " matched\n",
-            s->files, s->bytes, s->blocks, s->blocks_skipped, s->bad_blocks, s->records,
-            s->in_window, s->matched);
+            "flowreport: %" PRIu64 " files (%" PRIu64 " with a damaged header), %" PRIu64
+            " bytes, %" PRIu64 " blocks (%" PRIu64 " outside the window, %" PRIu64
+            " damaged), %" PRIu64 " records, %" PRIu64 " in the window, %" PRIu64 " matched\n",
+            s->files, s->damaged_files, s->bytes, s->blocks, s->blocks_skipped, s->bad_blocks,
+            s->records, s->in_window, s->matched);
     fprintf(stderr, "flowreport: %.3f s, %.2f M records/s, %.0f MB/s\n", (double)ms / 1000.0,
             ms ? (double)s->records / (double)ms / 1000.0 : 0.0,
             ms ? (double)s->bytes / (double)ms / 1000.0 : 0.0);
@@ -147,7 +154,7 @@ int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
-    const char *input = NULL, *window = NULL, *statkey = NULL;
+    const char *input = NULL, *window = NULL, *statkey = NULL, *config = NULL;
     enum rep_key key = REP_TOTAL;
     enum rep_order order = REP_BY_BYTES;
     size_t top = 10;
@@ -157,12 +164,15 @@ int main(int argc, char **argv)
     struct run run;
     struct fsn_filter *filter = NULL;
     struct rep_row *rows = NULL;
+    struct rep_hs_matrix matrix;
     char err[256], *expr;
     uint64_t t0;
     int c, status = 0;
 
     memset(&r, 0, sizeof r);
     memset(&run, 0, sizeof run);
+    memset(&matrix, 0, sizeof matrix);
+    memset(&files, 0, sizeof files);
     run.out.fp = stdout;
     run.out.fmt = REP_TEXT;
     r.end_ms = UINT64_MAX;
@@ -173,7 +183,7 @@ int main(int argc, char **argv)
     static char outbuf[1 << 18];
     if (!isatty(STDOUT_FILENO))
         setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-    while ((c = getopt_long(argc, argv, "+R:t:s:n:o:NqvhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+R:t:s:n:c:o:NqvhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'R':
             input = optarg;
@@ -183,10 +193,11 @@ int main(int argc, char **argv)
             break;
         case 's':
             statkey = optarg;
-            if (rep_stats_parse(optarg, &key, &order) != 0)
-                usage_error("bad -s (KEY: total, srcip, dstip, ip, srcport, dstport, port, "
-                            "proto, exporter; ORDER: bytes, packets, flows)",
-                            optarg);
+            if (rep_stats_parse(optarg, &key, &order, err, sizeof err) != 0)
+                usage_error("bad -s", err);
+            break;
+        case 'c':
+            config = optarg;
             break;
         case 'n': {
             char *end;
@@ -229,6 +240,13 @@ int main(int argc, char **argv)
     }
     if (!input)
         usage_error("-R DIR|FILE is required", NULL);
+    /* A config is read (and checked) when given, whatever the key. */
+    if ((config || key == REP_HOSTSVC) &&
+        rep_local_load(&run.local, config, err, sizeof err) != 0) {
+        fprintf(stderr, "flowreport: %s\n", err);
+        rep_local_fini(&run.local);
+        return 2;
+    }
     if (window &&
         rep_time_window(window, (int64_t)clock_ms_wall(), &r.start_ms, &r.end_ms, err, sizeof err) != 0)
         usage_error("-t", err);
@@ -256,7 +274,7 @@ int main(int argc, char **argv)
     t0 = clock_ms_mono();
     if (statkey) {
         long n;
-        if (!(run.stats = rep_stats_new(key))) {
+        if (!(run.stats = rep_stats_new(key, &run.local))) {
             fprintf(stderr, "flowreport: out of memory\n");
             status = 1;
             goto out;
@@ -271,12 +289,21 @@ int main(int argc, char **argv)
             status = 1;
             goto out;
         }
-        if ((n = rep_stats_rows(run.stats, order, top, &rows)) < 0) {
-            fprintf(stderr, "flowreport: out of memory\n");
-            status = 1;
-            goto out;
+        if (key == REP_HOSTSVC) {
+            if (rep_hs_build(run.stats, &run.local, order, top, &matrix) != 0) {
+                fprintf(stderr, "flowreport: out of memory\n");
+                status = 1;
+                goto out;
+            }
+            rep_out_hostsvc(&run.out, order, &matrix, run.stats);
+        } else {
+            if ((n = rep_stats_rows(run.stats, order, top, &rows)) < 0) {
+                fprintf(stderr, "flowreport: out of memory\n");
+                status = 1;
+                goto out;
+            }
+            rep_out_stats(&run.out, key, order, rows, (size_t)n, run.stats);
         }
-        rep_out_stats(&run.out, key, order, rows, (size_t)n, run.stats);
     } else {
         r.fn = on_record;
         rep_out_records_begin(&run.out);
@@ -294,6 +321,8 @@ int main(int argc, char **argv)
     }
 out:
     free(rows);
+    rep_hs_free(&matrix);
+    rep_local_fini(&run.local);
     free(expr);
     rep_stats_free(run.stats);
     fsn_filter_free(filter);

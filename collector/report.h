@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * flowreport's modules (collector/report_*.c, prefix rep_): reading flow
- * files, time windows, statistics and output. They are linked into
- * flowcollectd too (every collector module is), so they use nothing but lib/,
- * common/ and libc.
+ * files, time windows, statistics, the hosts x services matrix and output.
+ * They are linked into flowcollectd too (every collector module is), so they
+ * use nothing but lib/, common/, libc and, for the matrix, the aggregator's
+ * config and service matching (rrd/agg_conf.c, rrd/agg_svc.h) and the
+ * collector's config table (collector/coll_conf.c).
  */
 #ifndef FSN_COLL_REPORT_H
 #define FSN_COLL_REPORT_H
@@ -16,6 +18,8 @@
 #include "lib/filter.h"
 #include "lib/flow.h"
 #include "lib/flowfile.h"
+#include "rrd/agg.h"
+#include "rrd/agg_svc.h"
 
 /* ---- Time (report_time.c) ---- */
 
@@ -55,6 +59,7 @@ enum rep_key {
     REP_PORT,
     REP_PROTO,
     REP_EXPORTER,
+    REP_HOSTSVC, /* hosts x services (report_hostsvc.c) */
 };
 
 enum rep_order { REP_BY_BYTES, REP_BY_PACKETS, REP_BY_FLOWS };
@@ -65,15 +70,31 @@ struct rep_counts {
     uint64_t bytes;
 };
 
+/*
+ * The counters a hostservice table keeps per local host: its row (each
+ * flow once per direction, as in flowHostTable), and per cell (host,
+ * service) the provided and used role, each in and out.
+ */
+enum rep_hs_group {
+    REP_HS_PROV_IN,
+    REP_HS_PROV_OUT,
+    REP_HS_USED_IN,
+    REP_HS_USED_OUT,
+    REP_HS_ROW_IN,
+    REP_HS_ROW_OUT,
+};
+#define REP_HS_CELL_GROUPS 4    /* the groups of a cell: REP_HS_PROV_IN .. REP_HS_USED_OUT */
+#define REP_HS_OTHER UINT16_MAX /* the service of the other cell (flows that match none) */
+
 /* The value of a statistics key; every byte is set (keys are hashed as bytes). */
 struct rep_kval {
-    uint8_t family;  /* srcip/dstip/ip/exporter */
-    uint8_t version; /* exporter: export format */
-    uint8_t proto;   /* proto */
-    uint8_t pad;
-    uint16_t port; /* srcport/dstport/port */
-    uint16_t pad2;
-    uint32_t domain; /* exporter */
+    uint8_t family;   /* srcip/dstip/ip/exporter; hostservice: the host's */
+    uint8_t version;  /* exporter: export format */
+    uint8_t proto;    /* proto */
+    uint8_t group;    /* hostservice: enum rep_hs_group */
+    uint16_t port;    /* srcport/dstport/port */
+    uint16_t service; /* hostservice cells: index into the services, or REP_HS_OTHER */
+    uint32_t domain;  /* exporter */
     uint32_t pad3;
     uint8_t addr[16];
 };
@@ -85,15 +106,26 @@ struct rep_row {
 
 struct rep_stats;
 
-/* Parses "KEY[/ORDER]" (e.g. "srcip/packets"). Returns 0 or -1. */
-int rep_stats_parse(const char *s, enum rep_key *key, enum rep_order *order);
+/*
+ * Parses "KEY[/ORDER]" (e.g. "srcip/packets"); the key hostservice may also
+ * be written host/service ("host/service/packets"). Returns 0, or -1 with a
+ * message in err.
+ */
+int rep_stats_parse(const char *s, enum rep_key *key, enum rep_order *order, char *err,
+                    size_t errlen);
 
 /* The name of a key, as -s and the CSV/JSON column take it ("srcip"). */
 const char *rep_key_name(enum rep_key key);
 const char *rep_order_name(enum rep_order order);
 
-/* A table for `key`; the caller frees it with rep_stats_free(). NULL when out of memory. */
-struct rep_stats *rep_stats_new(enum rep_key key);
+struct rep_local;
+
+/*
+ * A table for `key`; the caller frees it with rep_stats_free(). NULL when
+ * out of memory. `local` (the local networks and services) is needed by
+ * REP_HOSTSVC only, NULL for the other keys; it must outlive the table.
+ */
+struct rep_stats *rep_stats_new(enum rep_key key, const struct rep_local *local);
 void rep_stats_free(struct rep_stats *st);
 
 /* Counts one record. Returns 0, or -1 when out of memory. */
@@ -114,10 +146,22 @@ int rep_stats_finish(struct rep_stats *st);
 long rep_stats_rows(const struct rep_stats *st, enum rep_order order, size_t top,
                     struct rep_row **rows);
 
+/*
+ * The order of keys, as ties are ranked: family, address, domain, version,
+ * protocol, port, service, group. Negative, 0 or positive as for qsort.
+ */
+int rep_kval_cmp(const struct rep_kval *a, const struct rep_kval *b);
+
+/* Every row, in no particular order, as rep_stats_rows() allocates them. */
+long rep_stats_all(const struct rep_stats *st, struct rep_row **rows);
+
 /* Sum over the records counted (each record once, whatever the key). */
 struct rep_counts rep_stats_total(const struct rep_stats *st);
 
-/* Distinct keys, records not counted (port keys: protocols without ports), bytes of memory. */
+/*
+ * Distinct keys, records not counted (port keys: protocols without ports;
+ * hostservice: flows without a local end), bytes of memory.
+ */
 size_t rep_stats_keys(const struct rep_stats *st);
 uint64_t rep_stats_skipped(const struct rep_stats *st);
 size_t rep_stats_memory(const struct rep_stats *st);
@@ -148,6 +192,67 @@ void rep_out_records_begin(struct rep_out *o);
 void rep_out_record(struct rep_out *o, const struct fsn_flow *f, const struct fsn_ff_exporter *x);
 void rep_out_records_end(struct rep_out *o, const struct rep_counts *total);
 
+/* ---- Hosts x services (report_hostsvc.c) ---- */
+
+/* The local networks and the services, as the collector's aggregator has them. */
+struct rep_local {
+    struct agg_conf conf;
+    struct agg_svc svc; /* the services' port maps */
+};
+
+/*
+ * Fills `l` from the local-network and service lines of the flowsnmp.conf
+ * at `path`; every other directive of flowcollectd's (and flowagentx's
+ * agentx-* lines) is accepted and ignored. With path NULL, or for what the
+ * file does not name, the aggregator's defaults: private networks, built-in
+ * services. Returns 0, or -1 with "FILE:LINE: message" (or "FILE: message")
+ * in err. Either way, rep_local_fini() frees what `l` holds.
+ */
+int rep_local_load(struct rep_local *l, const char *path, char *err, size_t errlen);
+void rep_local_fini(struct rep_local *l);
+
+/* True when the address is in one of the local networks. */
+bool rep_local_is(const struct rep_local *l, uint8_t family, const uint8_t *addr);
+
+/* One cell of the matrix: a host's counters for a service (or for other). */
+struct rep_hs_cell {
+    uint16_t service; /* index into l->conf.services, or REP_HS_OTHER */
+    const char *name; /* the service's name (owned by the rep_local), or "other" */
+    uint64_t total;   /* the ordering figure: provided + used, in + out */
+    struct rep_counts c[REP_HS_CELL_GROUPS];
+};
+
+struct rep_hs_host {
+    uint8_t family;
+    uint8_t addr[16];
+    struct rep_counts row[2];  /* in, out: the host's row, each flow once */
+    uint64_t total;            /* the ordering figure: in + out of the row */
+    struct rep_hs_cell *cells; /* service cells by total, then the other cell (always there) */
+    size_t ncells;
+};
+
+struct rep_hs_matrix {
+    struct rep_hs_host *hosts; /* the top hosts by total (in + out) */
+    size_t n;
+    size_t nhosts;             /* local hosts counted, top or not */
+    struct rep_hs_cell *cellv; /* storage of the cells */
+};
+
+/*
+ * Builds the matrix from a REP_HOSTSVC table (after rep_stats_finish()):
+ * the `top` hosts (0 = all) with the largest in + out `order` figure, ties
+ * by address; within a host the service cells by their total (provided +
+ * used, in + out), ties by service name, then its other cell. The caller
+ * frees it with rep_hs_free(). Returns 0, or -1 when out of memory.
+ */
+int rep_hs_build(const struct rep_stats *st, const struct rep_local *l, enum rep_order order,
+                 size_t top, struct rep_hs_matrix *m);
+void rep_hs_free(struct rep_hs_matrix *m);
+
+/* Writes the matrix: one row per cell, in text, CSV or JSON, and the summary (text). */
+void rep_out_hostsvc(struct rep_out *o, enum rep_order order, const struct rep_hs_matrix *m,
+                     const struct rep_stats *st);
+
 /* ---- Input (report_input.c) ---- */
 
 struct rep_file {
@@ -177,6 +282,7 @@ struct rep_scan_stats {
     uint64_t in_window;      /* ... of those, within the time window */
     uint64_t matched;        /* ... and matching the filter */
     uint64_t failed_files;   /* files that could not be read at all */
+    uint64_t damaged_files;  /* files with a missing or bad header (read as far as possible) */
 };
 
 /* Called for each record that is inside the window and matches the filter. */

@@ -329,11 +329,17 @@ static int read_file(struct rep_reader *r, const char *path, uint64_t *done_byte
     for (;;) {
         struct fsn_ff_item it;
         int sr = fsn_ff_scan_next(&s, r->buf + pos, have, eof, &it);
+        if (sr == FSN_E_TRUNC) {
+            /* Empty, or less than a header: a flow file that lost everything (a full disk). */
+            r->st.damaged_files++;
+            warn(&c, "damaged: %" PRIu64 " bytes, shorter than a flow file header; nothing to read",
+                 (uint64_t)have);
+            readable = false;
+            break;
+        }
         if (sr < 0) {
             warn(&c, "%s",
-                 sr == FSN_E_BADVER  ? "unsupported flow file version"
-                 : sr == FSN_E_TRUNC ? "shorter than a flow file header"
-                                     : "not a flow file");
+                 sr == FSN_E_BADVER ? "unsupported flow file version" : "not a flow file");
             r->st.failed_files++;
             readable = false;
             break;
@@ -349,8 +355,12 @@ static int read_file(struct rep_reader *r, const char *path, uint64_t *done_byte
         }
         if (it.kind != FSN_FF_SKIP)
             end_skip(&c);
-        if (it.kind == FSN_FF_HEADER && s.header_bad)
-            warn(&c, "damaged file header (its times are unknown); reading the blocks");
+        if (it.kind == FSN_FF_HEADER && s.header_bad) {
+            r->st.damaged_files++;
+            warn(&c, "%s; reading the blocks",
+                 s.no_header ? "damaged: no file header (its writer could not write it)"
+                                  : "damaged file header (its times are unknown)");
+        }
         if (it.kind == FSN_FF_SKIP) {
             if (!c.skip_len)
                 c.skip_at = s.offset - it.used;

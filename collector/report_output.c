@@ -87,6 +87,7 @@ static void key_values(enum rep_key key, const struct rep_kval *k, bool text,
 {
     switch (key) {
     case REP_TOTAL:
+    case REP_HOSTSVC: /* its rows are printed by rep_out_hostsvc() */
         break;
     case REP_SRCIP:
     case REP_DSTIP:

@@ -4,7 +4,10 @@
  * by record. Ports and protocols use direct arrays; addresses and exporters
  * an open-addressing hash table that doubles at half load. Top N is a
  * bounded heap, so a short report over millions of keys sorts only N rows.
+ * The hostservice key counts here too (its groups of counters are keys of
+ * the hash table); report_hostsvc.c makes the matrix of them.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +34,7 @@ struct pending {
 
 struct rep_stats {
     enum rep_key key;
+    const struct rep_local *local; /* hostservice */
     struct rep_counts total;
     uint64_t skipped;
     struct rep_counts *ports;  /* [65536] for the port keys */
@@ -42,8 +46,10 @@ struct rep_stats {
     unsigned qhead, qn;
 };
 
-static const char *const key_names[] = {"total",   "srcip", "dstip", "ip",      "srcport",
-                                        "dstport", "port",  "proto", "exporter"};
+static const char *const key_names[] = {"total",   "srcip", "dstip", "ip",       "srcport",
+                                        "dstport", "port",  "proto", "exporter", "hostservice"};
+/* The spelling of the issue and the man page: one key, although it has a slash. */
+static const char hostservice_alias[] = "host/service";
 static const char *const order_names[] = {"bytes", "packets", "flows"};
 
 const char *rep_key_name(enum rep_key key)
@@ -56,17 +62,30 @@ const char *rep_order_name(enum rep_order order)
     return order_names[order];
 }
 
-int rep_stats_parse(const char *s, enum rep_key *key, enum rep_order *order)
+int rep_stats_parse(const char *s, enum rep_key *key, enum rep_order *order, char *err,
+                    size_t errlen)
 {
-    const char *slash = strchr(s, '/');
-    size_t n = slash ? (size_t)(slash - s) : strlen(s);
-    size_t i;
+    const size_t na = sizeof hostservice_alias - 1;
+    const char *slash;
+    size_t n, i;
 
-    for (i = 0; i < sizeof key_names / sizeof key_names[0]; i++)
-        if (strlen(key_names[i]) == n && strncmp(s, key_names[i], n) == 0)
-            break;
-    if (i == sizeof key_names / sizeof key_names[0])
-        return -1;
+    if (strncmp(s, hostservice_alias, na) == 0 && (s[na] == '\0' || s[na] == '/')) {
+        i = REP_HOSTSVC;
+        slash = s[na] ? s + na : NULL;
+    } else {
+        slash = strchr(s, '/');
+        n = slash ? (size_t)(slash - s) : strlen(s);
+        for (i = 0; i < sizeof key_names / sizeof key_names[0]; i++)
+            if (strlen(key_names[i]) == n && strncmp(s, key_names[i], n) == 0)
+                break;
+        if (i == sizeof key_names / sizeof key_names[0]) {
+            snprintf(err, errlen,
+                     "unknown key '%.*s' (total, srcip, dstip, ip, srcport, dstport, port, proto, "
+                     "exporter, hostservice or host/service)",
+                     (int)(n > 64 ? 64 : n), s);
+            return -1;
+        }
+    }
     *key = (enum rep_key)i;
     *order = REP_BY_BYTES;
     if (!slash)
@@ -77,6 +96,7 @@ int rep_stats_parse(const char *s, enum rep_key *key, enum rep_order *order)
             return 0;
         }
     }
+    snprintf(err, errlen, "unknown order '%.64s' (bytes, packets or flows)", slash + 1);
     return -1;
 }
 
@@ -104,13 +124,16 @@ static void table_free(struct entry *t, size_t cap)
         bigmem_free(t, cap * sizeof(struct entry));
 }
 
-struct rep_stats *rep_stats_new(enum rep_key key)
+struct rep_stats *rep_stats_new(enum rep_key key, const struct rep_local *local)
 {
     struct rep_stats *st = calloc(1, sizeof *st);
 
-    if (!st)
+    if (!st || (key == REP_HOSTSVC && !local)) {
+        free(st);
         return NULL;
+    }
     st->key = key;
+    st->local = local;
     if (key == REP_SRCPORT || key == REP_DSTPORT || key == REP_PORT)
         st->ports = calloc(65536, sizeof *st->ports);
     else if (key == REP_PROTO)
@@ -254,6 +277,60 @@ static void addr_key(struct rep_kval *k, uint8_t family, const uint8_t *a)
     memcpy(k->addr, a, 16);
 }
 
+/* The counters of a cell for a role and a direction (0 in, 1 out). */
+static uint8_t cell_group(bool provides, int dir)
+{
+    return (uint8_t)((provides ? REP_HS_PROV_IN : REP_HS_USED_IN) + dir);
+}
+
+/*
+ * Hosts x services (docs/counting.md): for each local end, its row, and one
+ * cell: its primary service's (its own port's before the other end's, the
+ * first configured among equals) in the end's role (provides: its own port
+ * matched), or, when the flow matches no service, the other cell. A flow without
+ * a local end is skipped (counted).
+ */
+static int count_hostservice(struct rep_stats *st, const struct fsn_flow *f)
+{
+    const struct fsn_flow_key *fk = &f->key;
+    const struct rep_local *l = st->local;
+    uint16_t svc[2 * AGG_SERVICES_MAX];
+    uint8_t how[2 * AGG_SERVICES_MAX];
+    bool local[2] = {rep_local_is(l, fk->family, fk->dst), rep_local_is(l, fk->family, fk->src)};
+    struct rep_kval k;
+    size_t n;
+
+    if (!local[0] && !local[1]) {
+        st->skipped++;
+        return 0;
+    }
+    n = agg_svc_match(&l->svc, fk->proto, fk->sport, fk->dport, svc, how);
+    for (int dir = 0; dir < 2; dir++) {
+        if (!local[dir])
+            continue;
+        addr_key(&k, fk->family, dir == 0 ? fk->dst : fk->src);
+        k.group = (uint8_t)(REP_HS_ROW_IN + dir);
+        if (count(st, &k, f) != 0)
+            return -1;
+        if (n == 0) {
+            k.service = REP_HS_OTHER;
+            k.group =
+                cell_group(agg_svc_provides_unmatched(fk->proto, fk->sport, fk->dport, dir), dir);
+            if (count(st, &k, f) != 0)
+                return -1;
+        }
+        if (n > 0) {
+            /* One cell per local end: its primary service (rrd/agg_svc.h). */
+            size_t pi = n > 1 ? agg_svc_primary(svc, how, n, dir) : 0;
+            k.service = svc[pi];
+            k.group = cell_group(agg_svc_provides(how[pi], dir), dir);
+            if (count(st, &k, f) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
 int rep_stats_add(struct rep_stats *st, const struct fsn_flow *f, const struct fsn_ff_exporter *x)
 {
     const struct fsn_flow_key *fk = &f->key;
@@ -307,6 +384,10 @@ int rep_stats_add(struct rep_stats *st, const struct fsn_flow *f, const struct f
         if (count(st, &k, f) != 0)
             return -1;
         break;
+    case REP_HOSTSVC:
+        if (count_hostservice(st, f) != 0)
+            return -1;
+        break;
     }
     add_counts(&st->total, f);
     return 0;
@@ -348,7 +429,7 @@ size_t rep_stats_memory(const struct rep_stats *st)
 
 /* ---- Ordering ---- */
 
-static int key_cmp(const struct rep_kval *a, const struct rep_kval *b)
+int rep_kval_cmp(const struct rep_kval *a, const struct rep_kval *b)
 {
     int c;
 
@@ -364,6 +445,10 @@ static int key_cmp(const struct rep_kval *a, const struct rep_kval *b)
         return a->proto < b->proto ? -1 : 1;
     if (a->port != b->port)
         return a->port < b->port ? -1 : 1;
+    if (a->service != b->service)
+        return a->service < b->service ? -1 : 1;
+    if (a->group != b->group)
+        return a->group < b->group ? -1 : 1;
     return 0;
 }
 
@@ -379,7 +464,7 @@ static int rank(const struct rep_row *a, const struct rep_row *b, enum rep_order
 
     if (x != y)
         return x > y ? -1 : 1;
-    return key_cmp(&a->k, &b->k);
+    return rep_kval_cmp(&a->k, &b->k);
 }
 
 static int rank_bytes(const void *a, const void *b)
@@ -438,27 +523,23 @@ static void offer(struct topn *t, const struct rep_row *r)
     }
 }
 
-long rep_stats_rows(const struct rep_stats *st, enum rep_order order, size_t top,
-                    struct rep_row **rows)
+/* Hands every row of the table to `fn`, in table order. */
+static void each_row(const struct rep_stats *st, void (*fn)(void *, const struct rep_row *),
+                     void *arg)
 {
-    size_t keys = rep_stats_keys(st);
-    struct topn t = {.top = top && top < keys ? top : keys, .o = order};
     struct rep_row r;
 
-    *rows = NULL;
-    if (!(t.h = calloc(t.top ? t.top : 1, sizeof *t.h)))
-        return -1;
     memset(&r, 0, sizeof r);
     if (st->key == REP_TOTAL) {
         r.c = st->total;
-        offer(&t, &r);
+        fn(arg, &r);
     } else if (st->ports) {
         for (size_t i = 0; i < 65536; i++) {
             if (!st->ports[i].flows)
                 continue;
             r.k.port = (uint16_t)i;
             r.c = st->ports[i];
-            offer(&t, &r);
+            fn(arg, &r);
         }
     } else if (st->protos) {
         for (size_t i = 0; i < 256; i++) {
@@ -466,7 +547,7 @@ long rep_stats_rows(const struct rep_stats *st, enum rep_order order, size_t top
                 continue;
             r.k.proto = (uint8_t)i;
             r.c = st->protos[i];
-            offer(&t, &r);
+            fn(arg, &r);
         }
     } else {
         for (size_t i = 0; i < st->cap; i++) {
@@ -474,9 +555,49 @@ long rep_stats_rows(const struct rep_stats *st, enum rep_order order, size_t top
                 continue;
             r.k = st->tab[i].k;
             r.c = st->tab[i].c;
-            offer(&t, &r);
+            fn(arg, &r);
         }
     }
+}
+
+static void offer_fn(void *t, const struct rep_row *r)
+{
+    offer(t, r);
+}
+
+struct all {
+    struct rep_row *v;
+    size_t n;
+};
+
+static void append_fn(void *arg, const struct rep_row *r)
+{
+    struct all *a = arg;
+
+    a->v[a->n++] = *r;
+}
+
+long rep_stats_all(const struct rep_stats *st, struct rep_row **rows)
+{
+    struct all a = {.v = calloc(rep_stats_keys(st) + 1, sizeof *a.v)};
+
+    *rows = a.v;
+    if (!a.v)
+        return -1;
+    each_row(st, append_fn, &a);
+    return (long)a.n;
+}
+
+long rep_stats_rows(const struct rep_stats *st, enum rep_order order, size_t top,
+                    struct rep_row **rows)
+{
+    size_t keys = rep_stats_keys(st);
+    struct topn t = {.top = top && top < keys ? top : keys, .o = order};
+
+    *rows = NULL;
+    if (!(t.h = calloc(t.top ? t.top : 1, sizeof *t.h)))
+        return -1;
+    each_row(st, offer_fn, &t);
     qsort(t.h, t.n, sizeof *t.h,
           order == REP_BY_BYTES     ? rank_bytes
           : order == REP_BY_PACKETS ? rank_packets

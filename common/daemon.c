@@ -10,17 +10,32 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t stop_flag, reload_flag, stats_flag;
 
-/* The locked pid file, held open for the life of the process. */
+/* The locked pid file, held open for the life of the process, and its directory. */
 static int pid_fd = -1;
+static char pid_dir[4096];
 
 /* Write end of the pipe to the original process while detaching, else -1. */
 static int ready_fd = -1;
+
+void daemon_dir_of(const char *path, char *dir, size_t len)
+{
+    const char *slash = strrchr(path, '/');
+
+    if (!slash)
+        snprintf(dir, len, ".");
+    else if (slash == path)
+        snprintf(dir, len, "/");
+    else
+        snprintf(dir, len, "%.*s", (int)(slash - path), path);
+}
 
 int daemon_pidfile_write(const char *path, char *err, size_t errlen)
 {
@@ -55,17 +70,50 @@ int daemon_pidfile_write(const char *path, char *err, size_t errlen)
     if (pid_fd >= 0)
         close(pid_fd);
     pid_fd = fd;
+    daemon_dir_of(path, pid_dir, sizeof pid_dir);
     return 0;
 }
 
-void daemon_pidfile_remove(const char *path)
+int daemon_pidfile_remove(const char *path)
 {
+    int ret = -1;
+
     if (pid_fd < 0)
-        return;
-    if (path)
-        (void)unlink(path);
+        return -1;
+    if (path && unlink(path) == 0)
+        ret = 0;
+    else if (ftruncate(pid_fd, 0) != 0)
+        ret = -1; /* nothing more to be done: the lock goes with the process */
     close(pid_fd);
     pid_fd = -1;
+    return ret;
+}
+
+bool daemon_pidfile_removable(void)
+{
+    return pid_fd < 0 || access(pid_dir, W_OK | X_OK) == 0;
+}
+
+/* The user's entry, not root. NULL with a message in err. */
+static struct passwd *user_entry(const char *user, char *err, size_t errlen)
+{
+    struct passwd *pw;
+
+    errno = 0;
+    if (!(pw = getpwnam(user))) {
+        snprintf(err, errlen, "user '%s': %s", user, errno ? strerror(errno) : "no such user");
+        return NULL;
+    }
+    if (pw->pw_uid == 0) {
+        snprintf(err, errlen, "user '%s' has uid 0: refusing to run as root", user);
+        return NULL;
+    }
+    return pw;
+}
+
+int daemon_user_check(const char *user, char *err, size_t errlen)
+{
+    return user_entry(user, err, errlen) ? 0 : -1;
 }
 
 int daemon_drop_privileges(const char *user, char *err, size_t errlen)
@@ -74,17 +122,10 @@ int daemon_drop_privileges(const char *user, char *err, size_t errlen)
     uid_t uid;
     gid_t gid;
 
-    errno = 0;
-    if (!(pw = getpwnam(user))) {
-        snprintf(err, errlen, "user '%s': %s", user, errno ? strerror(errno) : "no such user");
+    if (!(pw = user_entry(user, err, errlen)))
         return -1;
-    }
     uid = pw->pw_uid;
     gid = pw->pw_gid;
-    if (uid == 0) {
-        snprintf(err, errlen, "user '%s' has uid 0: refusing to run as root", user);
-        return -1;
-    }
     if (geteuid() != 0) {
         if (getuid() == uid && geteuid() == uid)
             return 0;
@@ -108,6 +149,68 @@ int daemon_drop_privileges(const char *user, char *err, size_t errlen)
     if (setuid(0) == 0 || seteuid(0) == 0 || getuid() != uid || geteuid() != uid ||
         getgid() != gid || getegid() != gid) {
         snprintf(err, errlen, "dropping privileges to '%s' did not stick", user);
+        return -1;
+    }
+    return 0;
+}
+
+/* May `pw` (with its groups) write and search a directory of mode st? Mode bits only. */
+static bool user_may_write(const struct stat *st, const struct passwd *pw)
+{
+    gid_t groups[256];
+    int n = (int)(sizeof groups / sizeof groups[0]);
+    mode_t need = S_IWOTH | S_IXOTH;
+
+    if (st->st_uid == pw->pw_uid) {
+        need = S_IWUSR | S_IXUSR;
+    } else {
+        if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
+            n = (int)(sizeof groups / sizeof groups[0]); /* more groups: the first 256 */
+        for (int i = 0; i < n; i++)
+            if (groups[i] == st->st_gid) {
+                need = S_IWGRP | S_IXGRP;
+                break;
+            }
+    }
+    return (st->st_mode & need) == need;
+}
+
+int daemon_check_dir(const char *path, int make, const char *user, char *err, size_t errlen)
+{
+    char dir[4096], up[4096];
+    struct stat st;
+    struct statvfs vfs;
+    struct passwd *pw = NULL;
+    bool self;
+
+    snprintf(dir, sizeof dir, "%s", path);
+    while (stat(dir, &st) != 0) {
+        self = strcmp(dir, path) == 0;
+        if (errno != ENOENT || make == 0 || strcmp(dir, "/") == 0 || strcmp(dir, ".") == 0) {
+            snprintf(err, errlen, "%s: %s%s%s", path, self ? "" : dir, self ? "" : ": ",
+                     strerror(errno));
+            return -1;
+        }
+        /* Missing, to be made: its parent must take it. */
+        daemon_dir_of(dir, up, sizeof up);
+        snprintf(dir, sizeof dir, "%s", up);
+        if (make > 0)
+            make--;
+    }
+    self = strcmp(dir, path) == 0;
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "%s: not a directory", path);
+        return -1;
+    }
+    if (statvfs(dir, &vfs) == 0 && (vfs.f_flag & ST_RDONLY)) {
+        snprintf(err, errlen, "%s: %s", path, strerror(EROFS));
+        return -1;
+    }
+    if (user && geteuid() == 0 && !(pw = user_entry(user, err, errlen)))
+        return -1;
+    if (pw ? !user_may_write(&st, pw) : access(dir, W_OK | X_OK) != 0) {
+        snprintf(err, errlen, "%s: %s%snot writable by %s", path, self ? "" : dir,
+                 self ? "" : " is ", pw ? user : "this process");
         return -1;
     }
     return 0;

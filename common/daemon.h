@@ -27,8 +27,41 @@
  */
 int daemon_pidfile_write(const char *path, char *err, size_t errlen);
 
-/* Removes the pid file (errors ignored: it may no longer be ours to remove) and unlocks it. */
-void daemon_pidfile_remove(const char *path);
+/*
+ * Removes the pid file and unlocks it. After a privilege drop the user may
+ * not be allowed to remove it from its directory: it is then emptied, so
+ * that it names no process. Returns 0 when removed, -1 when only emptied
+ * (or not ours: nothing written).
+ */
+int daemon_pidfile_remove(const char *path);
+
+/*
+ * True when the pid file written by daemon_pidfile_write() can be removed
+ * at exit by this process as it runs now (after daemon_drop_privileges():
+ * its directory is writable by the user). True without a pid file.
+ */
+bool daemon_pidfile_removable(void);
+
+/*
+ * Checks that `user` exists and is not root, as daemon_drop_privileges()
+ * will. Returns 0, or -1 with a message in err.
+ */
+int daemon_user_check(const char *user, char *err, size_t errlen);
+
+/* Writes the directory part of `path` into dir ("." for a bare name, "/" for "/x"). */
+void daemon_dir_of(const char *path, char *dir, size_t len);
+
+/*
+ * Checks that files can be made in the directory `path`: it is a directory,
+ * on a file system mounted read-write, that `user` may write and search
+ * (NULL: this process as it runs now; as root for another user, the mode
+ * bits are checked against the user's uid and groups, ACLs are not). A
+ * missing directory passes when the nearest of its `make` missing levels'
+ * parent does (0: it must exist; 1: its parent must; -1: any ancestor, as
+ * with mkdir -p), and that parent is then the one checked. Returns 0, or -1
+ * with "PATH: reason" in err.
+ */
+int daemon_check_dir(const char *path, int make, const char *user, char *err, size_t errlen);
 
 /*
  * Switches to `user` for good: supplementary groups (initgroups), gid, uid;

@@ -691,6 +691,19 @@ static int scan_header(struct fsn_ff_scan *s, const uint8_t *buf, size_t len, bo
          * The decision waits for a full version-1 header, so that it does
          * not depend on how much of the file the caller offers.
          */
+        if (len >= 4 && (memcmp(buf, BLOCK_MAGIC, 4) == 0 || memcmp(buf, TRAILER_MAGIC, 4) == 0)) {
+            /*
+             * No header at all, a block or the trailer first: a writer whose
+             * header write failed (a full disk) and whose later writes did
+             * not. Damaged, but what follows is read as usual.
+             */
+            memset(&s->hdr, 0, sizeof s->hdr);
+            s->hdr.version = FSN_FF_VERSION;
+            s->header_bad = s->no_header = true;
+            s->state = ST_CHUNKS;
+            give(s, it, FSN_FF_HEADER, 0);
+            return 0;
+        }
         if (len < 8 || memcmp(buf, FSN_FF_MAGIC, 8) != 0)
             return ret;
         if (len < FSN_FF_HEADER_SIZE) {

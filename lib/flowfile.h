@@ -186,6 +186,7 @@ struct fsn_ff_scan {
     struct fsn_ff_trailer trailer;
     bool have_trailer;  /* the file was closed cleanly */
     bool header_bad;    /* the header's checksum failed: its times are unknown (zero) */
+    bool no_header;     /* ... or there was none: the file starts with a block or trailer */
     bool in_skip;       /* the last item was FSN_FF_SKIP */
     uint64_t offset;    /* file offset of the next byte to look at */
     uint64_t blocks;    /* FSN_FF_BLOCK items given */

@@ -34,7 +34,7 @@ static int create_tmp(struct agg_sf *sf, const struct fsn_state_caps *caps, uint
     int fd;
 
     snprintf(sf->tmp, sizeof sf->tmp, "%s.tmp.%ld", sf->path, (long)getpid());
-    fd = open(sf->tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    fd = open(sf->tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
     if (fd < 0) {
         snprintf(err, errlen, "state file %s: %s", sf->tmp, strerror(errno));
         return -1;

@@ -9,7 +9,7 @@ PKGS="gcc clang make pkg-config perl python3 iproute2 man-db groff-base bc
       libpcap-dev tcpdump tshark
       nfdump softflowd pmacct
       libsnmp-dev snmpd snmp smitools
-      librrd-dev rrdtool rrdcached mrtg librrds-perl
+      librrd-dev rrdtool rrdcached mrtg librrds-perl faketime
       libcrypt-des-perl libdigest-hmac-perl libcrypt-rijndael-perl
       libclang-rt-14-dev time
       chromium chromium-driver"

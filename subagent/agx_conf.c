@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "subagent/agx_conf.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include "common/conffile.h"
+#include "common/daemon.h"
+#include "lib/addr.h"
 #include "lib/conf.h"
+#include "lib/error.h"
 
 void agx_conf_init(struct agx_conf *c)
 {
@@ -45,6 +51,21 @@ int agx_conf_ping(const char *s, unsigned *out, char *err, size_t errlen)
     return ret;
 }
 
+int agx_conf_socket(const char *s, char *err, size_t errlen)
+{
+    char host[256];
+    uint16_t port;
+    const char *tcp = strchr(s, ':');
+
+    tcp = tcp && (strncmp(s, "tcp:", 4) == 0 || strncmp(s, "tcp6:", 5) == 0) ? tcp + 1 : NULL;
+    if (s[0] == '/' || (strncmp(s, "unix:/", 6) == 0 && s[6]))
+        return 0;
+    if (tcp && fsn_hostport_split(tcp, host, sizeof host, &port) == 0 && host[0] && port)
+        return 0;
+    snprintf(err, errlen, "'%s': use unix:/PATH, /PATH, tcp:HOST:PORT or tcp6:[ADDR]:PORT", s);
+    return -1;
+}
+
 static int d_state_file(void *ctx, int argc, char **argv, char *err, size_t errlen)
 {
     (void)argc, (void)err, (void)errlen;
@@ -54,7 +75,9 @@ static int d_state_file(void *ctx, int argc, char **argv, char *err, size_t errl
 
 static int d_socket(void *ctx, int argc, char **argv, char *err, size_t errlen)
 {
-    (void)argc, (void)err, (void)errlen;
+    (void)argc;
+    if (agx_conf_socket(argv[0], err, errlen) != 0)
+        return FSN_E_SYNTAX;
     agx_conf_set(&((struct agx_conf *)ctx)->agentx_socket, argv[0]);
     return 0;
 }
@@ -154,6 +177,41 @@ int agx_conf_load(struct agx_conf *c, const char *path, char *err, size_t errlen
     ret = fsn_conf_parse(buf, len, path, dirs, NDIRS, c, err, errlen) == 0 ? 0 : -1;
     free(buf);
     return ret;
+}
+
+/* The directory that holds `file` exists. 0, or -1 with "NAME FILE: DIR: reason". */
+static int dir_exists(const char *name, const char *file, char *err, size_t errlen)
+{
+    char dir[4096];
+    struct stat st;
+
+    daemon_dir_of(file, dir, sizeof dir);
+    if (stat(dir, &st) != 0)
+        snprintf(err, errlen, "%s %s: %s: %s", name, file, dir, strerror(errno));
+    else if (!S_ISDIR(st.st_mode))
+        snprintf(err, errlen, "%s %s: %s: not a directory", name, file, dir);
+    else
+        return 0;
+    return -1;
+}
+
+int agx_conf_check(const struct agx_conf *c, char *err, size_t errlen)
+{
+    char msg[512];
+
+    if (c->agentx_socket && agx_conf_socket(c->agentx_socket, msg, sizeof msg) != 0) {
+        snprintf(err, errlen, "agentx-socket %s", msg);
+        return -1;
+    }
+    if (c->state_file && dir_exists("state-file", c->state_file, err, errlen) != 0)
+        return -1;
+    if (c->pidfile && dir_exists("agentx-pidfile", c->pidfile, err, errlen) != 0)
+        return -1;
+    if (c->user && daemon_user_check(c->user, msg, sizeof msg) != 0) {
+        snprintf(err, errlen, "agentx-user: %s", msg);
+        return -1;
+    }
+    return 0;
 }
 
 static void take(char **dst, char **src)

@@ -40,6 +40,21 @@ int agx_conf_load(struct agx_conf *c, const char *path, char *err, size_t errlen
 /* Moves every setting that cli has into dst (the command line wins). */
 void agx_conf_merge(struct agx_conf *dst, struct agx_conf *cli);
 
+/*
+ * Checks an AgentX socket address: unix:/PATH, /PATH, tcp:HOST:PORT or
+ * tcp6:[ADDR]:PORT (net-snmp's forms that AgentX uses). 0, or -1 with a
+ * message in err.
+ */
+int agx_conf_socket(const char *s, char *err, size_t errlen);
+
+/*
+ * Checks on this machine what the merged settings name: the socket's form,
+ * the state file's directory (the collector makes the file, not the
+ * directory), agentx-user, the pid file's directory. 0, or -1 with a
+ * message naming the setting in err.
+ */
+int agx_conf_check(const struct agx_conf *c, char *err, size_t errlen);
+
 /* Parses a ping interval (1..60 seconds, units as in lib/conf.h). */
 int agx_conf_ping(const char *s, unsigned *out, char *err, size_t errlen);
 

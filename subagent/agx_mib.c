@@ -257,6 +257,21 @@ static void hostsvc_value(const struct agx_map *m, const union agx_row *r, unsig
     }
 }
 
+/*
+ * A cell with no value: a host row's first or last seen time that is not
+ * known, which is always so for the row of the other hosts (the aggregator
+ * keeps no times for it), or a hosts x services row's unknown creation time. An unknown DateAndTime has no valid encoding (eight
+ * zero octets are month 0, day 0, which managers read as the year 0), so the
+ * instance does not exist: GET answers noSuchInstance and a walk skips it.
+ */
+static bool no_value(const struct agx_table *t, const union agx_row *r, unsigned col)
+{
+    return (t->k->kind == AGX_HOSTS &&
+            ((col == FSN_MIB_HOST_FIRST_SEEN && r->h.first_seen == 0) ||
+             (col == FSN_MIB_HOST_LAST_SEEN && r->h.last_seen == 0))) ||
+           (t->k->kind == AGX_HOSTSVC && col == FSN_MIB_HS_CREATED && r->hs.created == 0);
+}
+
 /* ---- indexes ---- */
 
 static bool scalar_key(const union agx_row *r, uint32_t slot, uint32_t *sub, size_t *len)
@@ -458,6 +473,10 @@ static void do_get(struct agx_table *t, netsnmp_agent_request_info *reqinfo,
         netsnmp_set_request_error(reqinfo, req, SNMP_ERR_GENERR);
         return;
     }
+    if (no_value(t, &c->r, (unsigned)col)) {
+        netsnmp_set_request_error(reqinfo, req, SNMP_NOSUCHINSTANCE);
+        return;
+    }
     t->k->value(&t->st->map, &c->r, (unsigned)col, vb);
 }
 
@@ -510,6 +529,8 @@ static void do_getnext(struct agx_table *t, netsnmp_agent_request_info *reqinfo,
                 netsnmp_set_request_error(reqinfo, req, SNMP_ERR_GENERR);
                 return;
             }
+            if (no_value(t, &c->r, col))
+                continue;
             memcpy(out, t->entry, t->entry_len * sizeof *out);
             out[t->entry_len] = col;
             for (size_t i = 0; i < klen; i++)

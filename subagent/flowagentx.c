@@ -200,6 +200,11 @@ int main(int argc, char **argv)
     }
     absolute(&conf.state_file);
     absolute(&conf.pidfile);
+    if (agx_conf_check(&conf, err, sizeof err) != 0) {
+        fprintf(stderr, PROG ": %s\n", err);
+        ret = 1;
+        goto out;
+    }
     if (conf.check_only) {
         printf("state-file %s\nagentx-socket %s\nagentx-ping-interval %u\n", conf.state_file,
                conf.agentx_socket ? conf.agentx_socket : "(net-snmp default)",
@@ -220,6 +225,10 @@ int main(int argc, char **argv)
     /* Everything after this, the state file and AgentX included, runs as the user. */
     if (conf.user && daemon_drop_privileges(conf.user, err, sizeof err) != 0)
         log_fatal("%s", err);
+    if (conf.pidfile && !daemon_pidfile_removable())
+        log_warn("pid file %s: its directory is not writable by %s, so it will be emptied, not "
+                 "removed, at exit",
+                 conf.pidfile, conf.user ? conf.user : "this process");
     if (geteuid() == 0)
         log_warn("running as root; consider -u USER");
 

@@ -27,18 +27,18 @@ ok $? "and says so"
 "$AGX" -S /x -i 0 >/dev/null 2>&1
 is $? 2 "ping interval 0 is refused"
 
-cat >"$T/flowsnmp.conf" <<'EOF'
+cat >"$T/flowsnmp.conf" <<EOF
 # shared with flowcollectd: its directives are not ours
 local-network 10.0.0.0/8 lan
 service https tcp/443 udp/443
 step 300
-state-file /var/lib/flowsnmp/state
+state-file $T/state
 agentx-socket tcp:127.0.0.1:705
 agentx-ping-interval 5
 EOF
 out=$("$AGX" -n -c "$T/flowsnmp.conf" 2>&1)
 ok $? "-n accepts a shared config" || diag "$out"
-is "$out" "state-file /var/lib/flowsnmp/state
+is "$out" "state-file $T/state
 agentx-socket tcp:127.0.0.1:705
 agentx-ping-interval 5" "settings from the config"
 out=$("$AGX" -n -c "$T/flowsnmp.conf" -S /tmp/other -x unix:/tmp/s -i 3 2>&1)

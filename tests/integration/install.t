@@ -2,9 +2,12 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # `make install DESTDIR=... PREFIX=/usr` puts every built program, man page, the MIB, the
 # conf/ samples, the systemd units and the sysusers file where the FHS and systemd look
-# for them; every installed man page renders without a warning; net-snmp finds the MIB
-# there; the units pass `systemd-analyze verify` (when systemd is installed); an edited
-# config file survives a second install; PREFIX=/usr/local moves everything under it.
+# for them; the units run the collector and the subagent as two users of one group; every
+# installed man page renders without a warning; FLOWSNMP-MIB and the base
+# modules it imports go to net-snmp's own MIB directory (whatever PREFIX is), where a
+# client finds them all with -m FLOWSNMP-MIB, and a system that has the base modules
+# already gets no second copy; the units pass `systemd-analyze verify` (when systemd is installed); an edited
+# config file survives a second install; PREFIX=/usr/local moves everything else under it.
 # (Installs what is built, builds nothing: `make -o all`.)
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/snmp.sh"
@@ -52,16 +55,76 @@ printf '.TH X 1\n.SH NAME\nx \\- y\n.BOGUS z\n' >"$T/bad.1"
 [ -n "$(groff -ww -z -man "$T/bad.1" 2>&1)" ]
 ok $? "(a page with an unknown request does warn)"
 
-# The MIB, where net-snmp looks ($PREFIX/share/snmp/mibs), and net-snmp reads it there.
-cmp -s "$FSN_ROOT/conf/FLOWSNMP-MIB.txt" "$R/usr/share/snmp/mibs/FLOWSNMP-MIB.txt"
-ok $? "FLOWSNMP-MIB.txt in /usr/share/snmp/mibs"
-if have_mibs; then
-    got=$(snmptranslate -M "$R/usr/share/snmp/mibs:$FSN_MIBS" -m FLOWSNMP-MIB -On \
-        FLOWSNMP-MIB::flowHostInOctets 2>"$T/snmptranslate.err")
-    is "$got" ".$FLOWSNMP_ROOT.1.3.1.3" "snmptranslate finds the installed module"
-else
-    skip "IETF base MIBs not in $FSN_MIBS" "snmptranslate finds the installed module"
-fi
+# The MIB and the IETF base modules it imports (conf/mibs/), in net-snmp's own MIB
+# directory: the first of `net-snmp-config --default-mibdirs` outside $HOME
+# (/usr/share/snmp/mibs on Debian), whatever PREFIX is.
+read -r -a SEARCH <<<"$(net-snmp-config --default-mibdirs | tr : '\n' | grep -v '/\.snmp/mibs$' | tr '\n' ' ')"
+MIBD=${SEARCH[0]}
+BASE=(conf/mibs/*.txt)
+cd "$FSN_ROOT" || bail "no $FSN_ROOT"
+missing=""
+for f in conf/FLOWSNMP-MIB.txt "${BASE[@]}"; do
+    cmp -s "$f" "$R$MIBD/${f##*/}" || missing="$missing ${f##*/}"
+done
+is "$missing" "" "FLOWSNMP-MIB.txt and the ${#BASE[@]} base modules in $MIBD"
+cd "$T" || bail "no $T"
+
+# A stock Debian's MIB directory: only what libsnmp-base installs there (NET-SNMP-MIB ...).
+mkdir -p "$T/stock"
+dpkg -L libsnmp-base | grep "^$MIBD/[^/]*\.txt$" | xargs -r cp -t "$T/stock"
+[ -f "$T/stock/NET-SNMP-MIB.txt" ] || bail "libsnmp-base has no NET-SNMP-MIB.txt in $MIBD"
+# mibload DIRS MODULES: a net-snmp client that searches exactly DIRS, as Debian's
+# snmp.conf (mibs :) with -m MODULES, translating flowHostTable; -Pw warns of a module
+# found twice. Prints the OID, then every complaint (-Pw's notes that it skipped the
+# base modules' MACRO definitions, as it always does, are not complaints).
+mibload() {
+    MIBDIRS=$1 snmptranslate -Pw -m "$2" -On FLOWSNMP-MIB::flowHostTable 2>"$T/mibload.err"
+    grep -v -e ' MACRO (lines [0-9.]* parsed and ignored)\.$' -e '^Created directory: ' "$T/mibload.err"
+}
+out=$(mibload "$R$MIBD:$T/stock" FLOWSNMP-MIB)
+is "$out" ".$FLOWSNMP_ROOT.1.3" \
+    "a client searching the installed directory (and libsnmp-base's files) loads -m FLOWSNMP-MIB: no Cannot find module, no module twice"
+n=$(mibload "$T/stock" FLOWSNMP-MIB | grep -c 'Cannot find module')
+ok $([ "$n" -gt 0 ]; echo $?) "(without the installed files it cannot: $n Cannot find module lines)"
+n=$(mibload "$R$MIBD:$T/stock" +FLOWSNMP-MIB | grep -c 'Cannot find module')
+ok $([ "$n" -gt 10 ]; echo $?) "(-m +FLOWSNMP-MIB adds net-snmp's default list: $n Cannot find module lines)"
+
+# A system that has the modules already (snmp-mibs-downloader: files without .txt in
+# $MIBD/ietf, one of net-snmp's directories) gets FLOWSNMP-MIB alone, so that net-snmp
+# finds every module once; BASE_MIBS=yes would give two copies, which -Pw reports.
+ietf=${SEARCH[${#SEARCH[@]} - 1]}
+downloader() {  # downloader ROOT: the base modules as snmp-mibs-downloader lays them out
+    mkdir -p "$1$ietf"
+    for f in "$FSN_ROOT"/conf/mibs/*.txt; do cp "$f" "$1$ietf/$(basename "$f" .txt)"; done
+}
+R2=$T/root2
+downloader "$R2"
+make -s -C "$FSN_ROOT" -o all install DESTDIR="$R2" PREFIX=/usr O="$O" >"$T/install-dl.out" 2>&1
+ok $? "make install on a system with the base modules" || diag_file "$T/install-dl.out"
+is "$(ls "$R2$MIBD" | grep -v "^${ietf##*/}\$" | tr '\n' ' ')" "FLOWSNMP-MIB.txt " \
+    "only FLOWSNMP-MIB.txt installed beside the system's modules"
+grep -q "SNMPv2-SMI: the system has it ($R2$ietf/SNMPv2-SMI); not installed" "$T/install-dl.out"
+ok $? "make install says why it left a module out"
+is "$(mibload "$R2$MIBD:$R2$ietf:$T/stock" FLOWSNMP-MIB)" ".$FLOWSNMP_ROOT.1.3" \
+    "there, -m FLOWSNMP-MIB loads with every module found once"
+R3=$T/root3
+downloader "$R3"
+make -s -C "$FSN_ROOT" -o all install DESTDIR="$R3" PREFIX=/usr O="$O" BASE_MIBS=yes >/dev/null 2>&1
+n=$(mibload "$R3$MIBD:$R3$ietf:$T/stock" FLOWSNMP-MIB | grep -c '^Warning: Module .* was in ')
+is "$n" "${#BASE[@]}" "(BASE_MIBS=yes there: -Pw reports each base module twice)"
+# The downloader installed after flowsnmp: a second make install removes our copies.
+downloader "$R"
+make -s -C "$FSN_ROOT" -o all install DESTDIR="$R" PREFIX=/usr O="$O" >"$T/install-after.out" 2>&1
+left=$(cd "$FSN_ROOT/conf/mibs" && for f in *.txt; do [ ! -e "$R$MIBD/$f" ] || printf '%s ' "$f"; done)
+is "$left" "" "after snmp-mibs-downloader, make install again removes its own copies of the base modules"
+is "$(mibload "$R$MIBD:$R$ietf:$T/stock" FLOWSNMP-MIB)" ".$FLOWSNMP_ROOT.1.3" "and every module is found once"
+rm -rf "$R$ietf"
+R4=$T/root4
+make -s -C "$FSN_ROOT" -o all install DESTDIR="$R4" PREFIX=/usr O="$O" BASE_MIBS=no >/dev/null 2>&1
+is "$(ls "$R4$MIBD" | tr '\n' ' ')" "FLOWSNMP-MIB.txt " "BASE_MIBS=no installs FLOWSNMP-MIB.txt alone"
+make -s -C "$FSN_ROOT" -o all install DESTDIR="$T/root5" PREFIX=/usr O="$O" BASE_MIBS=maybe >"$T/install-bad.out" 2>&1
+ok $([ $? -ne 0 ] && grep -q "BASE_MIBS must be yes, no or auto, not 'maybe'" "$T/install-bad.out"; echo $?) \
+    "BASE_MIBS=maybe is refused, saying what it takes"
 
 # Samples: config files in /etc/flowsnmp, everything of conf/ under the doc examples.
 for f in "$FSN_ROOT"/conf/*.conf; do
@@ -82,13 +145,39 @@ for u in flowprobe flowcollectd flowagentx; do
 done
 cmp -s "$FSN_ROOT/conf/flowsnmp.sysusers" "$R/usr/lib/sysusers.d/flowsnmp.conf"
 ok $? "sysusers.d/flowsnmp.conf installed"
+# Two users sharing a group: the collector writes the state file, the subagent only
+# reads it through the group (users_split.t checks what the group may do).
+unit_key() { sed -n "s/^$2=//p" "$R/usr/lib/systemd/system/$1.service"; }
+is "$(unit_key flowcollectd User):$(unit_key flowcollectd Group)" "flowsnmp:flowsnmp" \
+    "flowcollectd.service runs as flowsnmp:flowsnmp"
+is "$(unit_key flowagentx User):$(unit_key flowagentx Group)" "flowagentx:flowsnmp" \
+    "flowagentx.service runs as flowagentx:flowsnmp: another user, the same group"
+is "$(unit_key flowcollectd UMask)" 0027 "flowcollectd.service: UMask 0027 (files 0640, directories 0750)"
 if command -v systemd-sysusers >/dev/null 2>&1; then
     mkdir -p "$T/sysroot/etc"
     systemd-sysusers --root="$T/sysroot" "$R/usr/lib/sysusers.d/flowsnmp.conf" >"$T/sysusers.out" 2>&1
-    grep -q '^flowsnmp:x:[0-9]*:[0-9]*:flowsnmp collector and subagent:/var/lib/flowsnmp:' "$T/sysroot/etc/passwd"
-    ok $? "systemd-sysusers creates the flowsnmp user from it" || diag_file "$T/sysusers.out"
+    ok $? "systemd-sysusers reads it" || diag_file "$T/sysusers.out"
+    gid=$(awk -F: '$1 == "flowsnmp" { print $3 }' "$T/sysroot/etc/group")
+    c=$(awk -F: '$1 == "flowsnmp" { print $3 ":" $4 ":" $5 ":" $6 }' "$T/sysroot/etc/passwd")
+    a=$(awk -F: '$1 == "flowagentx" { print $3 ":" $4 ":" $5 }' "$T/sysroot/etc/passwd")
+    ok "$([ -n "$gid" ]; echo $?)" "... and creates the group flowsnmp ($gid)"
+    is "${c#*:}" "$gid:flowsnmp collector (flowcollectd):/var/lib/flowsnmp" \
+        "... the user flowsnmp, in it, at home in /var/lib/flowsnmp"
+    is "${a#*:}" "$gid:flowsnmp AgentX subagent (flowagentx)" "... and the user flowagentx, in it too"
+    ok "$([ -n "${c%%:*}" ] && [ "${c%%:*}" != "${a%%:*}" ]; echo $?)" \
+        "... with uids of their own (${c%%:*}, ${a%%:*})"
+    systemd-sysusers --root="$T/sysroot" "$R/usr/lib/sysusers.d/flowsnmp.conf" >"$T/sysusers2.out" 2>&1
+    is "$?:$(grep -c '^flowsnmp:\|^flowagentx:' "$T/sysroot/etc/passwd")" "0:2" "run again: the same two users"
+    # A system set up by the one-user file of before gets the second user in the existing group.
+    mkdir -p "$T/oldroot/etc"
+    echo 'u flowsnmp - "flowsnmp collector and subagent" /var/lib/flowsnmp' >"$T/old-sysusers.conf"
+    systemd-sysusers --root="$T/oldroot" "$T/old-sysusers.conf" >"$T/sysusers3.out" 2>&1
+    systemd-sysusers --root="$T/oldroot" "$R/usr/lib/sysusers.d/flowsnmp.conf" >>"$T/sysusers3.out" 2>&1
+    ogid=$(awk -F: '$1 == "flowsnmp" { print $3 }' "$T/oldroot/etc/group")
+    is "$(awk -F: '$1 == "flowagentx" { print $4 }' "$T/oldroot/etc/passwd")" "$ogid" \
+        "an older system (one user flowsnmp): flowagentx is added to its group" || diag_file "$T/sysusers3.out"
 else
-    skip "systemd-sysusers not installed" "systemd-sysusers creates the flowsnmp user"
+    skip "systemd-sysusers not installed" "systemd-sysusers creates the users"
 fi
 if command -v systemd-analyze >/dev/null 2>&1; then
     # verify checks that ExecStart's program exists: point it at the installed ones.
@@ -122,10 +211,11 @@ L=$T/local
 make -s -C "$FSN_ROOT" -o all install DESTDIR="$L" PREFIX=/usr/local O="$O" >"$T/install3.out" 2>&1
 ok $? "make install PREFIX=/usr/local" || diag_file "$T/install3.out"
 [ -x "$L/usr/local/bin/flowmrtg" ] && [ -f "$L/usr/local/share/man/man1/flowmrtg.1" ] &&
-    [ -f "$L/usr/local/share/snmp/mibs/FLOWSNMP-MIB.txt" ] && [ -f "$L/usr/local/etc/flowsnmp/flowprobe.conf" ]
-ok $? "binaries, man pages, MIB and config under /usr/local"
+    [ -f "$L/usr/local/etc/flowsnmp/flowprobe.conf" ] && [ -f "$L$MIBD/FLOWSNMP-MIB.txt" ]
+ok $? "binaries, man pages and config under /usr/local; the MIB in $MIBD, where net-snmp looks"
 grep -q '^ExecStart=/usr/local/sbin/flowprobe -d -c /usr/local/etc/flowsnmp/flowprobe.conf$' \
     "$L/usr/local/lib/systemd/system/flowprobe.service"
 ok $? "the units start /usr/local/sbin/... with /usr/local/etc/flowsnmp/..."
-is "$(find "$L" -path "$L/usr/local" -prune -o -type f -print | wc -l)" 0 "nothing outside /usr/local"
+is "$(find "$L" -path "$L/usr/local" -prune -o -path "$L$MIBD" -prune -o -type f -print | wc -l)" 0 \
+    "nothing outside /usr/local but the MIB modules"
 done_testing

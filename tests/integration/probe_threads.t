@@ -34,7 +34,7 @@ run() {
     nfdump -R "$T/nf-$name" -q -N -6 -o 'fmt:%ts %te %sa %da %sp %dp %pr %pkt %byt %flg' \
         2>/dev/null | awk '{$1 = $1; print}' | sort >"$T/$name.rec"
     nfdump_keyed "$T/nf-$name" >"$T/$name.keyed"
-    grep 'final:' "$T/$name.log" >"$T/$name.final"
+    grep 'final:' "$T/$name.log" | sed 's/^.*flowprobe: //' >"$T/$name.final" # without the timestamps
 }
 
 run one -T 1

@@ -148,8 +148,10 @@ def main():
         idx = inet_index(addr)
         for i, name in enumerate(CTRS):
             rows.append((o + (3, 1, 3 + i) + idx, c64(h.get(name, 0))))
-        rows.append((o + (3, 1, 9) + idx, octets(date_and_time(h.get("first_seen", 0)))))
-        rows.append((o + (3, 1, 10) + idx, octets(date_and_time(h.get("last_seen", 0)))))
+        # A time that is not known (the other row's, always) has no instance.
+        for col, name in ((9, "first_seen"), (10, "last_seen")):
+            if int(h.get(name, 0)):
+                rows.append((o + (3, 1, col) + idx, octets(date_and_time(h[name]))))
 
     for name, s in services.items():
         idx = tuple(name.encode())

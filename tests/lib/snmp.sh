@@ -125,6 +125,10 @@ start_agx() {
         user=(-u nobody)
         AGX_USER=nobody
         chmod 755 "$T"
+        # The collector (root here) makes the state file 0640; flowagentx reads it
+        # through the file's group, as the systemd units arrange with two users of
+        # one group.
+        [ -e "$state" ] && chgrp "$(id -gn nobody)" "$state"
     fi
     start_bg "${AGX_LOG:-$T/agx.log}" "$BIN/flowagentx" -d -S "$state" \
         -x "unix:$AGENTX_SOCK" -i 1 "${user[@]}" "$@"

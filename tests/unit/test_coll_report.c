@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests for flowreport's modules: statistics (every key, ordering,
- * top N) against sums computed by direct loops over the records; the time
- * window (parsing and reading a real file through it with a filter); time
- * formats and human units.
+ * top N) against sums computed by direct loops over the records; the hosts
+ * x services matrix against a direct implementation of the counting rules
+ * (docs/counting.md) over the services' port ranges, and the config it
+ * reads; the time window (parsing and reading a real file through it with
+ * a filter); time formats and human units.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -90,6 +93,8 @@ static bool counts_for(enum rep_key key, int i, const struct rep_kval *k)
     case REP_EXPORTER:
         return k->family == exps[i].addr.family && memcmp(k->addr, exps[i].addr.a, 4) == 0 &&
                k->domain == exps[i].domain && k->version == exps[i].version;
+    case REP_HOSTSVC: /* test_hostsvc() */
+        break;
     }
     return false;
 }
@@ -101,7 +106,7 @@ static uint64_t by(const struct rep_counts *c, enum rep_order o)
 
 static void test_key(enum rep_key key, enum rep_order order)
 {
-    struct rep_stats *st = rep_stats_new(key);
+    struct rep_stats *st = rep_stats_new(key, NULL);
     struct rep_row *rows, *top;
     long n, nt;
     size_t bad_sum = 0, bad_order = 0, expect_keys = 0;
@@ -156,6 +161,8 @@ static void test_key(enum rep_key key, enum rep_order order)
     case REP_EXPORTER:
         expect_keys = 6;
         break;
+    case REP_HOSTSVC:
+        break;
     }
     is_uint(n, expect_keys, "-s %s: %zu rows", rep_key_name(key), expect_keys);
     is_uint(bad_sum, 0, "-s %s: every row's flows/packets/bytes equal a direct sum",
@@ -179,7 +186,7 @@ static void test_key(enum rep_key key, enum rep_order order)
 
 static void test_ties(void)
 {
-    struct rep_stats *st = rep_stats_new(REP_SRCPORT);
+    struct rep_stats *st = rep_stats_new(REP_SRCPORT, NULL);
     struct fsn_flow f;
     struct fsn_ff_exporter x;
     struct rep_row *rows;
@@ -213,16 +220,295 @@ static void test_parse(void)
 {
     enum rep_key k;
     enum rep_order o;
+    char e[200];
 
-    ok(rep_stats_parse("srcip", &k, &o) == 0 && k == REP_SRCIP && o == REP_BY_BYTES, "-s srcip");
-    ok(rep_stats_parse("port/packets", &k, &o) == 0 && k == REP_PORT && o == REP_BY_PACKETS,
+    ok(rep_stats_parse("srcip", &k, &o, e, sizeof e) == 0 && k == REP_SRCIP && o == REP_BY_BYTES,
+       "-s srcip");
+    ok(rep_stats_parse("port/packets", &k, &o, e, sizeof e) == 0 && k == REP_PORT &&
+           o == REP_BY_PACKETS,
        "-s port/packets");
-    ok(rep_stats_parse("exporter/flows", &k, &o) == 0 && k == REP_EXPORTER && o == REP_BY_FLOWS,
+    ok(rep_stats_parse("exporter/flows", &k, &o, e, sizeof e) == 0 && k == REP_EXPORTER &&
+           o == REP_BY_FLOWS,
        "-s exporter/flows");
-    ok(rep_stats_parse("ip/bytes", &k, &o) == 0 && k == REP_IP && o == REP_BY_BYTES, "-s ip/bytes");
-    ok(rep_stats_parse("srcipx", &k, &o) != 0, "unknown key refused");
-    ok(rep_stats_parse("srcip/octets", &k, &o) != 0, "unknown order refused");
-    ok(rep_stats_parse("src", &k, &o) != 0, "prefix of a key refused");
+    ok(rep_stats_parse("ip/bytes", &k, &o, e, sizeof e) == 0 && k == REP_IP && o == REP_BY_BYTES,
+       "-s ip/bytes");
+    ok(rep_stats_parse("hostservice", &k, &o, e, sizeof e) == 0 && k == REP_HOSTSVC &&
+           o == REP_BY_BYTES,
+       "-s hostservice");
+    ok(rep_stats_parse("hostservice/flows", &k, &o, e, sizeof e) == 0 && k == REP_HOSTSVC &&
+           o == REP_BY_FLOWS,
+       "-s hostservice/flows");
+    ok(rep_stats_parse("host/service", &k, &o, e, sizeof e) == 0 && k == REP_HOSTSVC &&
+           o == REP_BY_BYTES,
+       "-s host/service: the same key");
+    ok(rep_stats_parse("host/service/packets", &k, &o, e, sizeof e) == 0 && k == REP_HOSTSVC &&
+           o == REP_BY_PACKETS,
+       "-s host/service/packets");
+    ok(rep_stats_parse("srcipx", &k, &o, e, sizeof e) != 0, "unknown key refused");
+    is_str(
+        e,
+        "unknown key 'srcipx' (total, srcip, dstip, ip, srcport, dstport, port, proto, exporter, "
+        "hostservice or host/service)",
+        "... saying which keys there are");
+    ok(rep_stats_parse("srcip/octets", &k, &o, e, sizeof e) != 0, "unknown order refused");
+    is_str(e, "unknown order 'octets' (bytes, packets or flows)",
+           "... saying which orders there are");
+    ok(rep_stats_parse("src", &k, &o, e, sizeof e) != 0, "prefix of a key refused");
+    ok(rep_stats_parse("host/nosuch", &k, &o, e, sizeof e) != 0, "-s host/nosuch refused");
+    is_str(e,
+           "unknown key 'host' (total, srcip, dstip, ip, srcport, dstport, port, proto, exporter, "
+           "hostservice or host/service)",
+           "... as an unknown key 'host'");
+    ok(rep_stats_parse("host/services", &k, &o, e, sizeof e) != 0, "-s host/services refused");
+    ok(rep_stats_parse("host/service/octets", &k, &o, e, sizeof e) != 0 &&
+           strstr(e, "unknown order 'octets'"),
+       "-s host/service/octets: unknown order");
+    ok(rep_stats_parse("hostservicex", &k, &o, e, sizeof e) != 0, "-s hostservicex refused");
+    ok(rep_stats_parse("host/service/", &k, &o, e, sizeof e) != 0, "-s host/service/ refused");
+}
+
+/* ---- Hosts x services ---- */
+
+/* Writes `text` into a new temporary file; its name into path (a "/tmp/...XXXXXX" template). */
+static void write_conf(char *path, const char *text)
+{
+    int fd = mkstemp(path);
+    size_t n = strlen(text);
+
+    ok(fd >= 0 && write(fd, text, n) == (ssize_t)n, "config %s written", path);
+    if (fd >= 0)
+        close(fd);
+}
+
+/* The reference: is `port` of `proto` in one of service s's ranges? */
+static bool in_service(const struct agg_service *s, uint8_t proto, uint16_t port)
+{
+    for (unsigned r = 0; r < s->nranges; r++)
+        if (s->r[r].proto == proto && port >= s->r[r].lo && port <= s->r[r].hi)
+            return true;
+    return false;
+}
+
+static bool ref_local(const struct agg_conf *c, uint8_t family, const uint8_t *a)
+{
+    for (size_t i = 0; i < c->nnets; i++)
+        if (fsn_cidr_match(&c->nets[i].cidr, family, a))
+            return true;
+    return false;
+}
+
+/*
+ * The reference counters of a cell (host, service; REP_HS_OTHER for other)
+ * in the order of the CSV columns, and of a host's row (in, out), by a
+ * loop over every record that applies the rules of docs/counting.md
+ * directly to the services' ranges.
+ */
+static void ref_cell(const struct agg_conf *c, uint8_t family, const uint8_t *host, uint16_t svc,
+                     struct rep_counts cell[REP_HS_CELL_GROUPS], struct rep_counts row[2])
+{
+    memset(cell, 0, REP_HS_CELL_GROUPS * sizeof *cell);
+    memset(row, 0, 2 * sizeof *row);
+    for (int i = 0; i < N; i++) {
+        const struct fsn_flow *f = &recs[i];
+        for (int dir = 0; dir < 2; dir++) {
+            const uint8_t *me = dir == 0 ? f->key.dst : f->key.src;
+            uint16_t own = dir == 0 ? f->key.dport : f->key.sport;
+            uint16_t peer = dir == 0 ? f->key.sport : f->key.dport;
+            uint8_t p = f->key.proto;
+            bool matched = false, prov = false, counts = false;
+            int mine = -1, theirs = -1;
+            if (f->key.family != family || memcmp(me, host, 16) != 0 || !ref_local(c, family, me))
+                continue;
+            /* One cell per end: the first service of its own port, else of the other end's. */
+            for (size_t s = 0; s < c->nservices; s++) {
+                if (mine < 0 && in_service(&c->services[s], p, own))
+                    mine = (int)s;
+                if (theirs < 0 && in_service(&c->services[s], p, peer))
+                    theirs = (int)s;
+            }
+            matched = mine >= 0 || theirs >= 0;
+            if (matched && (mine >= 0 ? mine : theirs) == (int)svc) {
+                counts = true;
+                prov = mine >= 0;
+            }
+            if (svc == REP_HS_OTHER && !matched) {
+                counts = true;
+                prov = (p == 6 || p == 17 || p == 132 || p == 136) && own <= peer;
+            }
+            row[dir].flows++;
+            row[dir].packets += f->packets;
+            row[dir].bytes += f->octets;
+            if (!counts)
+                continue;
+            struct rep_counts *x = &cell[(prov ? REP_HS_PROV_IN : REP_HS_USED_IN) + dir];
+            x->flows++;
+            x->packets += f->packets;
+            x->bytes += f->octets;
+        }
+    }
+}
+
+static void test_hostsvc_order(const struct rep_hs_matrix *m, enum rep_order order)
+{
+    size_t bad_hosts = 0, bad_cells = 0;
+
+    for (size_t i = 0; i < m->n; i++) {
+        const struct rep_hs_host *h = &m->hosts[i];
+        if (i &&
+            (m->hosts[i - 1].total < h->total ||
+             (m->hosts[i - 1].total == h->total && memcmp(m->hosts[i - 1].addr, h->addr, 16) >= 0 &&
+              m->hosts[i - 1].family == h->family)))
+            bad_hosts++;
+        if (h->total != by(&h->row[0], order) + by(&h->row[1], order))
+            bad_hosts++;
+        if (h->ncells == 0 || h->cells[h->ncells - 1].service != REP_HS_OTHER)
+            bad_cells++;
+        for (size_t j = 1; j + 1 < h->ncells; j++)
+            if (h->cells[j - 1].total < h->cells[j].total ||
+                (h->cells[j - 1].total == h->cells[j].total &&
+                 strcmp(h->cells[j - 1].name, h->cells[j].name) >= 0))
+                bad_cells++;
+    }
+    is_uint(bad_hosts, 0, "hostservice/%s: hosts by in + out, ties by address",
+            rep_order_name(order));
+    is_uint(bad_cells, 0, "hostservice/%s: cells by total, ties by name, other last",
+            rep_order_name(order));
+}
+
+static void test_hostsvc(void)
+{
+    /*
+     * The records' ports are 0-4 and their addresses 10.0.0.0-6 and
+     * a00::0-6: hosts 0-3 are local. Service b overlaps a on tcp/1 (a
+     * flow to it counts for both); c has UDP and SCTP; icmp0 makes ICMP
+     * flows match a service.
+     */
+    char path[] = "/tmp/test_coll_report.conf.XXXXXX";
+    struct rep_local l;
+    struct rep_stats *st;
+    struct rep_hs_matrix m, m2;
+    char err[400];
+    size_t bad = 0, bad_rows = 0, cells = 0, want_cells = 0, hosts = 0;
+    uint64_t transit = 0;
+
+    write_conf(path, "listen 127.0.0.1:2055\nspool /nonexistent\nagentx-socket /x\n"
+                     "local-network 10.0.0.0/30\nstep 60\nlocal-network a00::/126 six\n"
+                     "service a tcp/1 udp/1\nservice b tcp/1-2\nservice c udp/3 sctp/3-4\n"
+                     "service icmp0 icmp/0\nrotate 1h\n");
+    is_int(rep_local_load(&l, path, err, sizeof err), 0, "config with collector directives read");
+    unlink(path);
+    is_uint(l.conf.nnets, 2, "two local networks");
+    is_uint(l.conf.nservices, 4, "four services");
+    st = rep_stats_new(REP_HOSTSVC, &l);
+    for (int i = 0; i < N; i++)
+        rep_stats_add(st, &recs[i], &exps[i]);
+    rep_stats_finish(st);
+    is_int(rep_hs_build(st, &l, REP_BY_BYTES, 0, &m), 0, "matrix built");
+
+    /* Every cell the matrix has, and the host rows, equal the reference. */
+    for (size_t i = 0; i < m.n; i++) {
+        const struct rep_hs_host *h = &m.hosts[i];
+        struct rep_counts want[REP_HS_CELL_GROUPS], row[2];
+        for (size_t j = 0; j < h->ncells; j++, cells++) {
+            ref_cell(&l.conf, h->family, h->addr, h->cells[j].service, want, row);
+            if (memcmp(want, h->cells[j].c, sizeof want) != 0)
+                bad++;
+            if (memcmp(row, h->row, sizeof row) != 0)
+                bad_rows++;
+        }
+    }
+    /* The cells the reference finds non-empty: each local host, services and other. */
+    for (int fam = 0; fam < 2; fam++)
+        for (uint8_t a = 0; a < 7; a++) {
+            uint8_t addr[16] = {10};
+            struct rep_counts want[REP_HS_CELL_GROUPS], row[2];
+            uint8_t family = fam ? FSN_FAMILY_IPV6 : FSN_FAMILY_IPV4;
+            addr[fam ? 15 : 3] = a;
+            if (!ref_local(&l.conf, family, addr))
+                continue;
+            hosts++;
+            want_cells++; /* other, always there */
+            for (uint16_t s = 0; s < l.conf.nservices; s++) {
+                ref_cell(&l.conf, family, addr, s, want, row);
+                want_cells += want[0].flows + want[1].flows + want[2].flows + want[3].flows > 0;
+            }
+        }
+    for (int i = 0; i < N; i++)
+        transit += !ref_local(&l.conf, recs[i].key.family, recs[i].key.src) &&
+                   !ref_local(&l.conf, recs[i].key.family, recs[i].key.dst);
+    is_uint(m.nhosts, hosts, "hostservice: %zu local hosts", hosts);
+    is_uint(cells, want_cells, "hostservice: %zu cells, as the reference finds", want_cells);
+    is_uint(bad, 0, "hostservice: every cell's 12 counters equal the reference");
+    is_uint(bad_rows, 0, "hostservice: every host's row equals the reference");
+    ok(transit > 100, "%ju flows without a local end", (uintmax_t)transit);
+    is_uint(rep_stats_skipped(st), transit, "flows without a local end: skipped, counted");
+    is_uint(rep_stats_total(st).flows, N, "every record in the total");
+    test_hostsvc_order(&m, REP_BY_BYTES);
+
+    /* Top 3 by flows: the first 3 hosts of the full ordering by flows. */
+    rep_hs_free(&m);
+    is_int(rep_hs_build(st, &l, REP_BY_FLOWS, 0, &m), 0, "matrix by flows");
+    test_hostsvc_order(&m, REP_BY_FLOWS);
+    is_int(rep_hs_build(st, &l, REP_BY_FLOWS, 3, &m2), 0, "top 3 by flows");
+    ok(m2.n == 3 && m2.nhosts == m.nhosts, "top 3 of %zu hosts", m.nhosts);
+    for (size_t i = 0; i < m2.n && i < m.n; i++)
+        ok(m2.hosts[i].family == m.hosts[i].family &&
+               memcmp(m2.hosts[i].addr, m.hosts[i].addr, 16) == 0 &&
+               m2.hosts[i].ncells == m.hosts[i].ncells,
+           "top 3: host %zu is the full ordering's, with all its cells", i);
+    rep_hs_free(&m2);
+    rep_hs_free(&m);
+    rep_stats_free(st);
+    rep_local_fini(&l);
+}
+
+/* The config: defaults without one; errors name the file and line. */
+static void test_hostsvc_conf(void)
+{
+    char path[] = "/tmp/test_coll_report.conf.XXXXXX";
+    struct rep_local l;
+    char err[400], want[600];
+
+    is_int(rep_local_load(&l, NULL, err, sizeof err), 0, "no config: defaults");
+    is_uint(l.conf.nnets, 4, "default local networks: 10/8, 172.16/12, 192.168/16, fc00::/7");
+    ok(l.conf.nservices > 30 && strcmp(l.conf.services[0].name, "ftp-data") == 0,
+       "default services: the built-in list");
+    rep_local_fini(&l);
+
+    write_conf(path, "# a flowsnmp.conf\nspool /s\nservice web tcp/80\n\nservice dns udp/99999\n");
+    is_int(rep_local_load(&l, path, err, sizeof err), -1, "bad service line refused");
+    snprintf(want, sizeof want, "%s:5: service: ", path);
+    ok(strncmp(err, want, strlen(want)) == 0, "... naming file and line: %.150s", err);
+    rep_local_fini(&l);
+    unlink(path);
+
+    strcpy(path, "/tmp/test_coll_report.conf.XXXXXX");
+    write_conf(path, "spool /s\nlocal-netwrok 10.0.0.0/8\n");
+    is_int(rep_local_load(&l, path, err, sizeof err), -1, "unknown directive refused");
+    snprintf(want, sizeof want, "%s:2: unknown directive 'local-netwrok'", path);
+    ok(strncmp(err, want, strlen(want)) == 0, "... naming file and line: %.150s", err);
+    rep_local_fini(&l);
+    unlink(path);
+
+    strcpy(path, "/tmp/test_coll_report.conf.XXXXXX");
+    write_conf(path, "spool /s\nrotate 1h\nrotate 2h\n");
+    is_int(rep_local_load(&l, path, err, sizeof err), -1,
+           "a collector directive given twice: refused as flowcollectd does");
+    rep_local_fini(&l);
+    unlink(path);
+
+    strcpy(path, "/tmp/test_coll_report.conf.XXXXXX");
+    write_conf(path, "rotate notanumber\nlocal-network 192.0.2.0/24\n");
+    is_int(rep_local_load(&l, path, err, sizeof err), 0,
+           "the values of the collector's own directives are not looked at");
+    ok(l.conf.nnets == 1 && l.conf.nservices > 30, "one network, the default services");
+    rep_local_fini(&l);
+    unlink(path);
+
+    is_int(rep_local_load(&l, "/nonexistent/flowsnmp.conf", err, sizeof err), -1,
+           "a missing config is an error");
+    ok(strncmp(err, "/nonexistent/flowsnmp.conf: ", 28) == 0, "... naming it: %.150s", err);
+    rep_local_fini(&l);
 }
 
 static void test_time(void)
@@ -428,6 +714,8 @@ int main(void)
     test_key(REP_PORT, REP_BY_FLOWS);
     test_ties();
     test_parse();
+    test_hostsvc();
+    test_hostsvc_conf();
     test_time();
     test_human();
     test_reader();

@@ -699,10 +699,51 @@ static void test_pidfile(void)
     snprintf(want, sizeof want, "%s: already in use by pid %ld", path, (long)getpid());
     is_str(msg, want, "refusal names the holder");
 
-    daemon_pidfile_remove(path);
+    ok(daemon_pidfile_removable(), "our pid file can be removed by us");
+    is_int(daemon_pidfile_remove(path), 0, "pid file removal says removed");
     ok(access(path, F_OK) != 0 && errno == ENOENT, "pid file removed");
     is_int(daemon_pidfile_write(path, msg, sizeof msg), 0, "written again after removal");
     daemon_pidfile_remove(path);
+}
+
+static void test_check_dir(void)
+{
+    char dir[512], file[600], msg[1400], want[1400];
+
+    path_in_tmp(dir, sizeof dir, "cd");
+    path_in_tmp(file, sizeof file, "cd-file");
+    mkdir(dir, 0755);
+    write_file(file, "x", 1);
+    is_int(daemon_check_dir(dir, 0, NULL, msg, sizeof msg), 0, "check_dir: a directory of ours");
+    is_int(daemon_check_dir(file, 0, NULL, msg, sizeof msg), -1, "check_dir: a regular file");
+    snprintf(want, sizeof want, "%s: not a directory", file);
+    is_str(msg, want, "check_dir: ... says so");
+    snprintf(file, sizeof file, "%s/a", dir);
+    is_int(daemon_check_dir(file, 0, NULL, msg, sizeof msg), -1, "check_dir: missing, make 0");
+    snprintf(want, sizeof want, "%s: %s", file, strerror(ENOENT));
+    is_str(msg, want, "check_dir: ... named");
+    is_int(daemon_check_dir(file, 1, NULL, msg, sizeof msg), 0,
+           "check_dir: missing, its parent exists");
+    snprintf(file, sizeof file, "%s/a/b/c", dir);
+    is_int(daemon_check_dir(file, 1, NULL, msg, sizeof msg), -1,
+           "check_dir: two levels missing, make 1");
+    snprintf(want, sizeof want, "%s: %s/a/b: %s", file, dir, strerror(ENOENT));
+    is_str(msg, want, "check_dir: ... names the missing parent");
+    is_int(daemon_check_dir(file, -1, NULL, msg, sizeof msg), 0, "check_dir: make -1, as mkdir -p");
+    is_int(daemon_user_check("no-such-user-fsn", msg, sizeof msg), -1, "user_check: unknown user");
+    is_int(daemon_user_check("root", msg, sizeof msg), -1, "user_check: root refused");
+    if (getuid() == 0 && getpwnam("nobody")) {
+        chmod(dir, 0755);
+        is_int(daemon_check_dir(dir, 0, "nobody", msg, sizeof msg), -1,
+               "check_dir as root for nobody: a root directory of mode 0755 is not theirs");
+        chmod(dir, 0757);
+        is_int(daemon_check_dir(dir, 0, "nobody", msg, sizeof msg), 0,
+               "check_dir as root for nobody: ... with o+w it is");
+        chmod(dir, 0755);
+    } else {
+        ok(1, "# SKIP checks for another user need root and a user 'nobody'");
+    }
+    rmdir(dir);
 }
 
 static void test_drop_privileges(void)
@@ -876,6 +917,7 @@ int main(void)
     test_progress();
     test_clocks();
     test_pidfile();
+    test_check_dir();
     test_drop_privileges();
     test_detach();
     test_signals();

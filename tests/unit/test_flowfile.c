@@ -513,6 +513,18 @@ static void test_damage(void)
     ok(R.err == 0 && R.s.header_bad && R.records == F.nflows, "damaged file header: "
                                                               "blocks still read");
 
+    /* No header at all (its write failed on a full disk): the blocks are still read. */
+    read_file(&F, F.buf + FSN_FF_HEADER_SIZE, F.len - FSN_FF_HEADER_SIZE, 0, &R);
+    ok(R.err == 0 && R.s.header_bad && R.s.no_header && R.records == F.nflows &&
+           R.mismatches == 0 && R.s.have_trailer && R.s.skips == 0,
+       "no file header: reported, every block and the trailer read");
+    read_file(&F, F.buf + FSN_FF_HEADER_SIZE, F.len - FSN_FF_HEADER_SIZE, 3, &R);
+    ok(R.err == 0 && R.s.no_header && R.records == F.nflows && R.s.have_trailer,
+       "no file header, streamed 3 bytes at a time: the same");
+    read_file(&F, F.buf + F.len - FSN_FF_TRAILER_SIZE, FSN_FF_TRAILER_SIZE, 0, &R);
+    ok(R.err == 0 && R.s.no_header && R.records == 0 && R.s.have_trailer,
+       "only a trailer: no header reported, the trailer read");
+
     /* Not a flow file at all. */
     memset(copy, 'x', 200);
     read_file(&F, copy, 200, 0, &R);
