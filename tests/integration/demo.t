@@ -143,7 +143,7 @@ ghosts=$(python3 -c '
 import re, sys
 s = open(sys.argv[1]).read()
 i = s.index("id=\"hosts\""); j = s.index("</table>", i)
-print(" ".join(sorted(re.findall(r"class=\"name\">([^<]*)<", s[i:j]))))' "$D/graphs/index.html")
+print(" ".join(sorted(re.findall(r"class=\"name\">(?:<a [^>]*>)?([^<]*)<", s[i:j]))))' "$D/graphs/index.html")
 is "$mhosts" "$ghosts " "MRTG graphs the 10 hosts that flowgraph shows"
 
 # 4. The pages load with all their images.
