@@ -54,11 +54,12 @@ ok $? "run 1"
 ok $? "run 2 (restart)"
 diag "run 2: $(tail -n 1 "$D/feed2.log")"
 "$TOOLS/statecheck" -d "$D/state" > "$D/dump2"
-# Every counter of every row of the first dump is <= the same one in the second.
+# Every counter of every row of the first dump (hosts x services cells too) is <= the
+# same one in the second.
 back=$(awk 'NR == FNR { if ($1 == "hdr" || $1 == "scalars" || $1 == "exporter") next;
-                        k = $1 " " ($1 ~ /^(host|service|proto)$/ ? $2 : ""); a[k] = $0; next }
+                        k = $1 " " ($1 ~ /^(host|service|proto)$/ ? $2 : $1 == "hostsvc" ? $2 " " $3 : ""); a[k] = $0; next }
             { if ($1 == "hdr" || $1 == "scalars" || $1 == "exporter") next;
-              k = $1 " " ($1 ~ /^(host|service|proto)$/ ? $2 : ""); seen[k] = 1;
+              k = $1 " " ($1 ~ /^(host|service|proto)$/ ? $2 : $1 == "hostsvc" ? $2 " " $3 : ""); seen[k] = 1;
               if (!(k in a)) next; n = split(a[k], x, " "); split($0, y, " ");
               for (i = 2; i <= n; i++) if (x[i] ~ /^[0-9]+$/ && x[i] + 0 > y[i] + 0) bad++ }
             END { for (k in a) if (!(k in seen)) bad++; print bad + 0 }' "$D/dump1" "$D/dump2")
