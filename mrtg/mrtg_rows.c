@@ -379,7 +379,8 @@ static int walk_rows(struct mrtg_snmp *s, enum mrtg_kind k, const uint32_t *unde
         ret = -1;
         goto out;
     }
-    qsort(cs.c, cs.n, sizeof cs.c[0], cell_cmp);
+    if (cs.n) /* (an empty walk leaves cs.c NULL, which qsort must not get) */
+        qsort(cs.c, cs.n, sizeof cs.c[0], cell_cmp);
     for (size_t i = 0; i < cs.n; i++) {
         struct cell *c = &cs.c[i];
 

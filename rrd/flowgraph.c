@@ -359,6 +359,8 @@ static int graph_stack(const char *png, const struct stack *s, const char *title
     struct args a;
     size_t named[MAX_TOP], nn = 0, nrest = 0, left = 0, o = 0;
 
+    if (drawn && dlen)
+        drawn[0] = '\0';
     graph_head(&a, png, title, end, secs);
     for (size_t i = 0; i < s->n; i++) {
         const struct ent *x = &s->e[i];
@@ -487,9 +489,8 @@ static bool has_page(const struct names *p, const char *name)
     return false;
 }
 
-/* A table cell naming an entity, linked to its page when it has one. */
-static void name_cell(FILE *f, const char *name, const char *label, bool host,
-                      const struct names *pages)
+/* A table row's first cell, naming an entity, linked to its page when it has one. */
+static void name_cell(FILE *f, const char *name, bool host, const struct names *pages)
 {
     char base[600];
 
@@ -497,10 +498,10 @@ static void name_cell(FILE *f, const char *name, const char *label, bool host,
     if (pages && has_page(pages, name)) {
         page_base(host, name, base, sizeof base);
         fprintf(f, "<a href=\"%s.html\">", base);
-        html_text(f, label);
+        html_text(f, name);
         fprintf(f, "</a>");
     } else {
-        html_text(f, label);
+        html_text(f, name);
     }
     fprintf(f, "</td>");
 }
@@ -653,8 +654,9 @@ static int subject_page(const struct run *R, struct subject *s)
     sort_ents(s->e, s->n, by_day);
     fprintf(f, "<h2 id=\"cells\">%s</h2>\n", s->host ? "Services" : "Hosts");
     if (s->n == 0)
-        fprintf(f, "<p>None yet (no files under host/ADDRESS/ for this %s).</p>\n",
-                s->host ? "host" : "service");
+        fprintf(f, "<p>None yet (%s).</p>\n",
+                s->host ? "no files under host/ADDRESS/ for this host"
+                        : "no host/ADDRESS/SERVICE.rrd or other/SERVICE.rrd for this service");
     else
         fprintf(f, "<table><tr><th>%s</th><th>provides in</th><th>provides out</th>"
                    "<th>uses in</th><th>uses out</th></tr>\n", s->host ? "service" : "host");
@@ -669,7 +671,7 @@ static int subject_page(const struct run *R, struct subject *s)
         rows += !x->rest_only;
         for (int k = 0; k < 4; k++)
             human(x->day[k], b[k], sizeof b[k]);
-        name_cell(f, x->name, x->name, !s->host, x->rest_only ? NULL : s->links);
+        name_cell(f, x->name, !s->host, x->rest_only ? NULL : s->links);
         fprintf(f, "<td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n", b[0], b[1], b[2],
                 b[3]);
     }
@@ -823,7 +825,7 @@ static int index_page(const struct run *R, struct section sec[4], struct names p
                         break;
                     human(S->e[i].in, bi, sizeof bi);
                     human(S->e[i].out, bo, sizeof bo);
-                    name_cell(f, S->e[i].name, S->e[i].name, s == 0, s < 2 ? &pages[s] : NULL);
+                    name_cell(f, S->e[i].name, s == 0, s < 2 ? &pages[s] : NULL);
                     fprintf(f, "<td>%s</td><td>%s</td></tr>\n", bi, bo);
                 }
                 fprintf(f, "</table>\n");
