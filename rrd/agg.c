@@ -823,7 +823,7 @@ static void add_flow(struct agg *a, const struct agg_rec *f, const struct agg_ex
         if (dir == 0 ? !dst_local : !src_local)
             continue;
         size_t he = host_entity(a, fam, addr, hash[dir], first, last);
-        size_t pi = nsvc > 1 ? agg_svc_primary(svc, how, nsvc, dir) : 0;
+        size_t pi = a->hs_on && nsvc > 1 ? agg_svc_primary(svc, how, nsvc, dir) : 0;
         /* The cell's lookup misses the cache: start it before the other entities' work. */
         if (a->hs_on && nsvc && he != AGG_ENT_OTHER)
             fsn_xtab_prefetch(&a->hs, (uint32_t)(he - a->host0), svc[pi]);
